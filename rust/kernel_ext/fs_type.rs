@@ -1,0 +1,404 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Filesystem registration and the C operation tables.
+//!
+//! A filesystem implements [`FileSystem`]; [`Registration`] registers it
+//! with the VFS (fs_context API, `get_tree_bdev`) and owns its inode cache.
+//! The `extern "C"` trampolines below turn each VFS callback into a call of
+//! a safe trait method.
+
+use super::block_map::{get_block, Mapping};
+use super::dir::DirEmitter;
+use super::inode::{Inode, InodeSlot, NewInode};
+use super::super_block::{NewSuperBlock, SuperBlock};
+use super::sys;
+use core::marker::PhantomData;
+use core::mem::MaybeUninit;
+use core::ptr::null_mut;
+use core::sync::atomic::{AtomicPtr, Ordering};
+use kernel::error::from_result;
+use kernel::ffi::{c_int, c_uint, c_void};
+use kernel::prelude::*;
+use kernel::sync::aref::ARef;
+use kernel::types::Opaque;
+
+/// What `statfs` reports.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Statfs {
+    pub(crate) magic: u32,
+    pub(crate) block_size: u32,
+    pub(crate) blocks: u64,
+    pub(crate) bfree: u64,
+    pub(crate) bavail: u64,
+    pub(crate) files: u64,
+    pub(crate) ffree: u64,
+    pub(crate) namelen: u32,
+    pub(crate) fsid: u64,
+}
+
+/// A block filesystem, as the VFS sees it.
+pub(crate) trait FileSystem: Sized + 'static {
+    /// Name under which the type is registered.
+    const NAME: &'static CStr;
+    /// `s_magic`.
+    const MAGIC: u32;
+    /// Inode number of the root directory.
+    const ROOT_INO: u64;
+    /// Per-mount state.
+    type SbInfo: Send + Sync;
+    /// Per-inode state, kept next to the VFS inode.
+    type InodeInfo: Send + Sync + Default;
+
+    /// Reads and validates the on-disk superblock; returns the mount state.
+    fn fill_super(sb: &NewSuperBlock<'_, Self>) -> Result<Self::SbInfo>;
+    /// Fills in an inode that is not in the inode cache yet.
+    fn read_inode(inode: &mut NewInode<Self>) -> Result;
+    /// Finds `name` in directory `dir`; returns its inode number.
+    fn lookup(dir: &Inode<Self>, name: &[u8]) -> Result<Option<u64>>;
+    /// Emits the entries of `dir` from the emitter's position on.
+    fn readdir(dir: &Inode<Self>, out: &mut DirEmitter<'_>) -> Result;
+    /// Filesystem statistics.
+    fn statfs(sb: &SuperBlock<Self>) -> Result<Statfs>;
+    /// The target of symlink `inode`.
+    fn get_link(inode: &Inode<Self>) -> Result<KVec<u8>>;
+    /// Maps logical blocks `lblk..lblk + max` (see [`Mapping`]).
+    fn map_blocks(inode: &Inode<Self>, lblk: u64, max: u64, create: bool) -> Result<Mapping>;
+}
+
+/// The inode slab cache of the registered filesystem (one per module).
+static INODE_CACHE: AtomicPtr<sys::kmem_cache> = AtomicPtr::new(null_mut());
+
+/// The registered `file_system_type`. It must be static: it embeds the
+/// lockdep class keys of its superblocks and inodes, and lockdep only
+/// accepts keys in static storage.
+struct StaticFsType(Opaque<sys::file_system_type>);
+
+// SAFETY: the contents are written once, in `Registration::new`, before the
+// type is published by `register_filesystem`; afterwards the VFS owns the
+// synchronisation of its fields.
+unsafe impl Sync for StaticFsType {}
+
+static FS_TYPE: StaticFsType = StaticFsType(Opaque::zeroed());
+
+/// The C operation tables of filesystem `T`.
+pub(super) struct Tables<T>(PhantomData<T>);
+
+impl<T: FileSystem> Tables<T> {
+    const SOPS_T: sys::super_operations = sys::super_operations {
+        alloc_inode: Some(Self::alloc_inode),
+        free_inode: Some(Self::free_inode),
+        statfs: Some(Self::statfs),
+        ..pin_init::zeroed()
+    };
+    const DIR_IOPS_T: sys::inode_operations = sys::inode_operations {
+        lookup: Some(Self::lookup),
+        ..pin_init::zeroed()
+    };
+    const REG_IOPS_T: sys::inode_operations = pin_init::zeroed();
+    const LINK_IOPS_T: sys::inode_operations = sys::inode_operations {
+        get_link: Some(Self::get_link),
+        ..pin_init::zeroed()
+    };
+    const DIR_FOPS_T: sys::file_operations = sys::file_operations {
+        read: Some(sys::generic_read_dir),
+        iterate_shared: Some(Self::iterate_shared),
+        llseek: Some(sys::generic_file_llseek),
+        ..pin_init::zeroed()
+    };
+    const REG_FOPS_T: sys::file_operations = sys::file_operations {
+        read_iter: Some(sys::generic_file_read_iter),
+        llseek: Some(sys::generic_file_llseek),
+        mmap_prepare: Some(sys::generic_file_readonly_mmap_prepare),
+        splice_read: Some(sys::filemap_splice_read),
+        ..pin_init::zeroed()
+    };
+    const AOPS_T: sys::address_space_operations = sys::address_space_operations {
+        read_folio: Some(Self::read_folio),
+        readahead: Some(Self::readahead),
+        ..pin_init::zeroed()
+    };
+    // SAFETY (const): an all-zero `fs_context_operations` is a valid table
+    // with every operation absent.
+    const FC_OPS_T: sys::fs_context_operations = sys::fs_context_operations {
+        get_tree: Some(Self::get_tree),
+        reconfigure: Some(Self::reconfigure),
+        ..unsafe { MaybeUninit::zeroed().assume_init() }
+    };
+
+    pub(super) const SOPS: &'static sys::super_operations = &Self::SOPS_T;
+    pub(super) const DIR_IOPS: &'static sys::inode_operations = &Self::DIR_IOPS_T;
+    pub(super) const REG_IOPS: &'static sys::inode_operations = &Self::REG_IOPS_T;
+    pub(super) const LINK_IOPS: &'static sys::inode_operations = &Self::LINK_IOPS_T;
+    pub(super) const DIR_FOPS: &'static sys::file_operations = &Self::DIR_FOPS_T;
+    pub(super) const REG_FOPS: &'static sys::file_operations = &Self::REG_FOPS_T;
+    pub(super) const AOPS: &'static sys::address_space_operations = &Self::AOPS_T;
+    const FC_OPS: &'static sys::fs_context_operations = &Self::FC_OPS_T;
+
+    /// `file_system_type.init_fs_context`.
+    /// Takes the kernel crate's opaque `fs_context`, which is what
+    /// `file_system_type` names; ours is the same C type, fully bound.
+    unsafe extern "C" fn init_fs_context(fc: *mut kernel::bindings::fs_context) -> c_int {
+        let fc = fc.cast::<sys::fs_context>();
+        // SAFETY: the VFS hands us a live fs_context to set up.
+        unsafe { (*fc).ops = Self::FC_OPS };
+        0
+    }
+
+    unsafe extern "C" fn get_tree(fc: *mut sys::fs_context) -> c_int {
+        // SAFETY: `fc` is live; `fill_super` has the signature get_tree_bdev wants.
+        unsafe { sys::get_tree_bdev(fc, Some(Self::fill_super)) }
+    }
+
+    /// Remount: rext2 is read-only for now, so only read-only is accepted.
+    unsafe extern "C" fn reconfigure(fc: *mut sys::fs_context) -> c_int {
+        // SAFETY: `fc` is live during the call.
+        let flags = unsafe { (*fc).sb_flags };
+        if flags & sys::REXT2_SB_RDONLY == 0 {
+            pr_err!("remount read-write refused: rext2 is read-only\n");
+            return EROFS.to_errno();
+        }
+        0
+    }
+
+    unsafe extern "C" fn fill_super(sb: *mut sys::super_block, fc: *mut sys::fs_context) -> c_int {
+        from_result(|| {
+            // SAFETY: `fc` is live during the call.
+            let silent = unsafe { (*fc).sb_flags } & sys::REXT2_SB_SILENT != 0;
+            // SAFETY: `sb` is the superblock get_tree_bdev is setting up,
+            // exclusively ours during this call.
+            let new = unsafe { NewSuperBlock::<T>::new(sb, silent) };
+            let info = T::fill_super(&new)?;
+            let info = KBox::new(info, GFP_KERNEL)?;
+            // SAFETY: `sb` is exclusively ours; ownership of `info` moves
+            // to the superblock and is taken back in `kill_sb`.
+            unsafe {
+                (*sb).s_fs_info = KBox::into_raw(info).cast();
+                (*sb).s_op = Self::SOPS;
+                (*sb).s_magic = T::MAGIC as usize;
+            }
+            // SAFETY: block size and `s_fs_info` are now set up, so the
+            // superblock satisfies `SuperBlock<T>`'s invariants.
+            let ready = unsafe { SuperBlock::<T>::from_raw(sb) };
+            let root = Inode::iget(ready, T::ROOT_INO)?;
+            // SAFETY: `d_make_root` consumes the inode reference (it iputs
+            // it on failure), so the `ARef` is released into it.
+            let dentry = unsafe { sys::d_make_root(ARef::into_raw(root).as_ptr().cast()) };
+            if dentry.is_null() {
+                return Err(ENOMEM);
+            }
+            // SAFETY: `sb` is exclusively ours.
+            unsafe { (*sb).s_root = dentry };
+            Ok(0)
+        })
+    }
+
+    /// `file_system_type.kill_sb`: generic teardown, then our state.
+    unsafe extern "C" fn kill_sb(sb: *mut sys::super_block) {
+        // SAFETY: the VFS is done with `sb`; this tears it down.
+        unsafe { sys::kill_block_super(sb) };
+        // SAFETY: every inode is gone now; `s_fs_info` is either NULL
+        // (fill_super failed early) or the box installed by `fill_super`.
+        unsafe {
+            let info = (*sb).s_fs_info.cast::<T::SbInfo>();
+            if !info.is_null() {
+                (*sb).s_fs_info = null_mut();
+                drop(KBox::from_raw(info));
+            }
+        }
+    }
+
+    unsafe extern "C" fn alloc_inode(sb: *mut sys::super_block) -> *mut sys::inode {
+        let cache = INODE_CACHE.load(Ordering::Acquire);
+        // SAFETY: the cache exists while the filesystem is registered, and
+        // holds `InodeSlot<T>` objects whose `vfs` part `init_once` set up.
+        unsafe {
+            let slot = sys::rext2_alloc_inode_sb(sb, cache).cast::<InodeSlot<T>>();
+            if slot.is_null() {
+                return null_mut();
+            }
+            (*slot).info.write(T::InodeInfo::default());
+            &raw mut (*slot).vfs
+        }
+    }
+
+    unsafe extern "C" fn free_inode(inode: *mut sys::inode) {
+        // SAFETY: `inode` came from `alloc_inode`, so it sits in an
+        // `InodeSlot<T>` with initialised `info`; the VFS frees it once.
+        unsafe {
+            let slot = kernel::container_of!(inode, InodeSlot<T>, vfs);
+            (*slot).info.assume_init_drop();
+            sys::kmem_cache_free(INODE_CACHE.load(Ordering::Acquire), slot.cast());
+        }
+    }
+
+    /// Slab constructor: the VFS half of a slot is initialised once.
+    unsafe extern "C" fn init_once(obj: *mut c_void) {
+        let slot = obj.cast::<InodeSlot<T>>();
+        // SAFETY: the slab hands us a fresh object of the cache's size.
+        unsafe { sys::inode_init_once(&raw mut (*slot).vfs) };
+    }
+
+    /// Takes the kernel crate's opaque `kstatfs`; ours is the bound one.
+    unsafe extern "C" fn statfs(
+        dentry: *mut sys::dentry,
+        buf: *mut kernel::bindings::kstatfs,
+    ) -> c_int {
+        let buf = buf.cast::<sys::kstatfs>();
+        from_result(|| {
+            // SAFETY: a dentry of a mounted `T` superblock.
+            let sb = unsafe { SuperBlock::<T>::from_raw((*dentry).d_sb) };
+            let s = T::statfs(sb)?;
+            // SAFETY: `buf` is the caller's kstatfs, ours to fill.
+            unsafe {
+                (*buf).f_type = s.magic as _;
+                (*buf).f_bsize = s.block_size as _;
+                (*buf).f_blocks = s.blocks;
+                (*buf).f_bfree = s.bfree;
+                (*buf).f_bavail = s.bavail;
+                (*buf).f_files = s.files;
+                (*buf).f_ffree = s.ffree;
+                (*buf).f_namelen = s.namelen as _;
+                (*buf).f_fsid.val = [s.fsid as u32 as i32, (s.fsid >> 32) as u32 as i32];
+            }
+            Ok(0)
+        })
+    }
+
+    unsafe extern "C" fn lookup(
+        dir: *mut sys::inode,
+        dentry: *mut sys::dentry,
+        _flags: c_uint,
+    ) -> *mut sys::dentry {
+        // SAFETY: `dir` is a live directory inode of `T`.
+        let dir = unsafe { Inode::<T>::from_raw(dir) };
+        let mut len = 0u32;
+        // SAFETY: the dentry's name is stable during lookup (parent locked).
+        let name = unsafe {
+            let p = sys::rext2_dentry_name(dentry, &mut len);
+            core::slice::from_raw_parts(p, len as usize)
+        };
+        let inode = match T::lookup(dir, name) {
+            Ok(None) => null_mut(),
+            Ok(Some(ino)) => match Inode::iget(dir.sb(), ino) {
+                Ok(i) => ARef::into_raw(i).as_ptr().cast(),
+                Err(e) => return e.to_ptr(),
+            },
+            Err(e) => return e.to_ptr(),
+        };
+        // SAFETY: `d_splice_alias` takes over the inode reference (or NULL
+        // for a negative dentry).
+        unsafe { sys::d_splice_alias(inode, dentry) }
+    }
+
+    unsafe extern "C" fn iterate_shared(file: *mut sys::file, ctx: *mut sys::dir_context) -> c_int {
+        from_result(|| {
+            // SAFETY: an open directory file of `T` has a live inode.
+            let dir = unsafe { Inode::<T>::from_raw((*file).f_inode) };
+            // SAFETY: `ctx` is live and ours for this call.
+            let mut out = unsafe { DirEmitter::new(ctx) };
+            T::readdir(dir, &mut out)?;
+            Ok(0)
+        })
+    }
+
+    unsafe extern "C" fn get_link(
+        dentry: *mut sys::dentry,
+        inode: *mut sys::inode,
+        done: *mut sys::delayed_call,
+    ) -> *const u8 {
+        if dentry.is_null() {
+            // RCU walk: reading the target may sleep.
+            return ECHILD.to_ptr();
+        }
+        // SAFETY: a live symlink inode of `T`.
+        let inode = unsafe { Inode::<T>::from_raw(inode) };
+        let mut target = match T::get_link(inode) {
+            Ok(t) => t,
+            Err(e) => return e.to_ptr(),
+        };
+        if let Err(e) = target.push(0, GFP_KERNEL) {
+            return Error::from(e).to_ptr();
+        }
+        let (ptr, _, _) = target.into_raw_parts();
+        // SAFETY: `ptr` is a kmalloc'ed, NUL-terminated buffer; `kfree_link`
+        // frees it once the VFS is done with the link body.
+        unsafe { sys::rext2_set_delayed_call(done, Some(sys::kfree_link), ptr.cast()) };
+        ptr
+    }
+
+    unsafe extern "C" fn read_folio(_file: *mut sys::file, folio: *mut sys::folio) -> c_int {
+        // SAFETY: a locked folio of a `T` regular file; `get_block::<T>`
+        // is a valid `get_block_t` for its inode.
+        unsafe { sys::mpage_read_folio(folio, Some(get_block::<T>)) }
+    }
+
+    unsafe extern "C" fn readahead(rac: *mut sys::readahead_control) {
+        // SAFETY: as for `read_folio`.
+        unsafe { sys::mpage_readahead(rac, Some(get_block::<T>)) }
+    }
+}
+
+/// A registered filesystem type; unregistered on drop.
+pub(crate) struct Registration<T: FileSystem> {
+    _p: PhantomData<T>,
+}
+
+// SAFETY: the registration is only touched at module init and exit.
+unsafe impl<T: FileSystem> Send for Registration<T> {}
+// SAFETY: no method gives access to the contents.
+unsafe impl<T: FileSystem> Sync for Registration<T> {}
+
+impl<T: FileSystem> Registration<T> {
+    /// Creates the inode cache and registers the filesystem type.
+    pub(crate) fn new(module: &'static ThisModule) -> Result<Self> {
+        let size = core::mem::size_of::<InodeSlot<T>>() as u32;
+        let align = core::mem::align_of::<InodeSlot<T>>() as u32;
+        // SAFETY: a valid NUL-terminated name and a constructor matching
+        // the object size.
+        let cache = unsafe {
+            sys::rext2_kmem_cache_create(
+                c"rext2_inode_cache".as_char_ptr(),
+                size,
+                align,
+                Some(Tables::<T>::init_once),
+            )
+        };
+        if cache.is_null() {
+            return Err(ENOMEM);
+        }
+        INODE_CACHE.store(cache, Ordering::Release);
+        let raw = FS_TYPE.0.get();
+        // SAFETY: `raw` is the static, still unregistered file_system_type
+        // (module init runs once); it is filled before being published.
+        let ret = unsafe {
+            (*raw).name = T::NAME.as_char_ptr();
+            (*raw).owner = module.as_ptr();
+            (*raw).fs_flags = sys::FS_REQUIRES_DEV as c_int;
+            (*raw).init_fs_context = Some(Tables::<T>::init_fs_context);
+            (*raw).kill_sb = Some(Tables::<T>::kill_sb);
+            sys::register_filesystem(raw)
+        };
+        if ret != 0 {
+            destroy_cache();
+            return Err(Error::from_errno(ret));
+        }
+        Ok(Self { _p: PhantomData })
+    }
+}
+
+fn destroy_cache() {
+    let cache = INODE_CACHE.swap(null_mut(), Ordering::AcqRel);
+    // Freed inodes go back through RCU callbacks: wait for them first.
+    kernel::sync::rcu::rcu_barrier();
+    // SAFETY: no inode of ours is left (the type is unregistered or never
+    // was), so nothing can use the cache any more.
+    unsafe { sys::kmem_cache_destroy(cache) };
+}
+
+impl<T: FileSystem> Drop for Registration<T> {
+    fn drop(&mut self) {
+        // SAFETY: registered in `new`; module exit means no mount is left.
+        unsafe { sys::unregister_filesystem(FS_TYPE.0.get()) };
+        destroy_cache();
+    }
+}

@@ -1,0 +1,16 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Safe wrappers over the C kernel APIs rext2 uses.
+//!
+//! This directory and the generated bindings are the only places in rext2
+//! with `unsafe` code; every block carries a `// SAFETY:` argument. The
+//! filesystem (`crate::fs`) and the direct-I/O engine (`crate::dio`) are
+//! written against the safe types exported here.
+
+pub(crate) mod block_map;
+pub(crate) mod buffer;
+pub(crate) mod dir;
+pub(crate) mod fs_type;
+pub(crate) mod inode;
+pub(crate) mod super_block;
+pub(crate) mod sys;

@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * C shims for the static inline functions and macros rext2 calls.
+ * See shim.h. Nothing here has logic of its own.
+ */
+#include <linux/blkdev.h>
+#include <linux/dcache.h>
+#include <linux/delayed_call.h>
+#include <linux/buffer_head.h>
+#include <linux/fs.h>
+#include <linux/slab.h>
+#include "shim.h"
+
+struct buffer_head *rext2_sb_bread(struct super_block *sb, sector_t block)
+{
+	return sb_bread(sb, block);
+}
+
+void rext2_brelse(struct buffer_head *bh)
+{
+	brelse(bh);
+}
+
+void *rext2_bh_data(struct buffer_head *bh)
+{
+	return bh->b_data;
+}
+
+size_t rext2_bh_size(struct buffer_head *bh)
+{
+	return bh->b_size;
+}
+
+void rext2_map_bh(struct buffer_head *bh, struct super_block *sb, sector_t block)
+{
+	map_bh(bh, sb, block);
+}
+
+void rext2_set_buffer_new(struct buffer_head *bh)
+{
+	set_buffer_new(bh);
+}
+
+void rext2_set_buffer_boundary(struct buffer_head *bh)
+{
+	set_buffer_boundary(bh);
+}
+
+void rext2_bh_set_size(struct buffer_head *bh, size_t size)
+{
+	bh->b_size = size;
+}
+
+size_t rext2_bh_get_size(struct buffer_head *bh)
+{
+	return bh->b_size;
+}
+
+struct kmem_cache *rext2_kmem_cache_create(const char *name, unsigned int size,
+					   unsigned int align,
+					   void (*ctor)(void *))
+{
+	return kmem_cache_create(name, size, align,
+				 SLAB_RECLAIM_ACCOUNT | SLAB_ACCOUNT, ctor);
+}
+
+void *rext2_alloc_inode_sb(struct super_block *sb, struct kmem_cache *cache)
+{
+	return alloc_inode_sb(sb, cache, GFP_KERNEL);
+}
+
+void rext2_i_uid_write(struct inode *inode, u32 uid)
+{
+	i_uid_write(inode, uid);
+}
+
+void rext2_i_gid_write(struct inode *inode, u32 gid)
+{
+	i_gid_write(inode, gid);
+}
+
+void rext2_i_size_write(struct inode *inode, loff_t size)
+{
+	i_size_write(inode, size);
+}
+
+loff_t rext2_i_size_read(const struct inode *inode)
+{
+	return i_size_read(inode);
+}
+
+void rext2_inode_set_times(struct inode *inode, s64 atime, s64 mtime, s64 ctime)
+{
+	inode_set_atime(inode, atime, 0);
+	inode_set_mtime(inode, mtime, 0);
+	inode_set_ctime(inode, ctime, 0);
+}
+
+void rext2_inode_set_ops_reg(struct inode *inode, const void *iops,
+			     const void *fops, const void *aops)
+{
+	inode->i_op = iops;
+	inode->i_fop = fops;
+	inode->i_mapping->a_ops = aops;
+}
+
+void rext2_inode_set_fop(struct inode *inode, const void *fops)
+{
+	inode->i_fop = fops;
+}
+
+bool rext2_dir_emit(struct dir_context *ctx, const char *name, int len,
+		    u64 ino, unsigned int type)
+{
+	return dir_emit(ctx, name, len, ino, type);
+}
+
+u64 rext2_bdev_nr_bytes(struct block_device *bdev)
+{
+	return bdev_nr_bytes(bdev);
+}
+
+unsigned int rext2_bdev_logical_block_size(struct block_device *bdev)
+{
+	return bdev_logical_block_size(bdev);
+}
+
+bool rext2_sb_rdonly(const struct super_block *sb)
+{
+	return sb_rdonly(sb);
+}
+
+bool rext2_inode_is_new(struct inode *inode)
+{
+	return inode_state_read_once(inode) & I_NEW;
+}
+
+void rext2_inode_set_iop(struct inode *inode, const void *iops)
+{
+	inode->i_op = iops;
+}
+
+const unsigned char *rext2_dentry_name(const struct dentry *dentry, u32 *len)
+{
+	*len = dentry->d_name.len;
+	return dentry->d_name.name;
+}
+
+void rext2_set_delayed_call(struct delayed_call *call, void (*fn)(void *), void *arg)
+{
+	set_delayed_call(call, fn, arg);
+}

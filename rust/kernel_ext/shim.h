@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * C shims for the static inline functions and macros rext2 calls. Each is a
+ * one-line forwarder; the Rust side sees them through the delta bindings.
+ */
+#ifndef REXT2_SHIM_H
+#define REXT2_SHIM_H
+
+#include <linux/types.h>
+
+struct super_block;
+struct inode;
+struct buffer_head;
+struct kmem_cache;
+struct dir_context;
+struct timespec64;
+struct block_device;
+struct delayed_call;
+struct kstatfs;
+struct dentry;
+
+struct buffer_head *rext2_sb_bread(struct super_block *sb, sector_t block);
+void rext2_brelse(struct buffer_head *bh);
+void *rext2_bh_data(struct buffer_head *bh);
+size_t rext2_bh_size(struct buffer_head *bh);
+void rext2_map_bh(struct buffer_head *bh, struct super_block *sb, sector_t block);
+void rext2_set_buffer_new(struct buffer_head *bh);
+void rext2_set_buffer_boundary(struct buffer_head *bh);
+void rext2_bh_set_size(struct buffer_head *bh, size_t size);
+size_t rext2_bh_get_size(struct buffer_head *bh);
+
+struct kmem_cache *rext2_kmem_cache_create(const char *name, unsigned int size,
+					   unsigned int align,
+					   void (*ctor)(void *));
+void *rext2_alloc_inode_sb(struct super_block *sb, struct kmem_cache *cache);
+
+void rext2_i_uid_write(struct inode *inode, u32 uid);
+void rext2_i_gid_write(struct inode *inode, u32 gid);
+void rext2_i_size_write(struct inode *inode, loff_t size);
+loff_t rext2_i_size_read(const struct inode *inode);
+void rext2_inode_set_times(struct inode *inode, s64 atime, s64 mtime, s64 ctime);
+void rext2_inode_set_ops_reg(struct inode *inode, const void *iops,
+			     const void *fops, const void *aops);
+void rext2_inode_set_fop(struct inode *inode, const void *fops);
+
+bool rext2_dir_emit(struct dir_context *ctx, const char *name, int len,
+		    u64 ino, unsigned int type);
+
+u64 rext2_bdev_nr_bytes(struct block_device *bdev);
+unsigned int rext2_bdev_logical_block_size(struct block_device *bdev);
+bool rext2_sb_rdonly(const struct super_block *sb);
+bool rext2_inode_is_new(struct inode *inode);
+void rext2_inode_set_iop(struct inode *inode, const void *iops);
+const unsigned char *rext2_dentry_name(const struct dentry *dentry, u32 *len);
+void rext2_set_delayed_call(struct delayed_call *call, void (*fn)(void *), void *arg);
+
+#endif /* REXT2_SHIM_H */
