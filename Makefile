@@ -45,10 +45,10 @@ host-test:
 	cargo test --manifest-path tools/host-tests/Cargo.toml
 
 rustfmt:
-	find rust tools -name '*.rs' -not -path '*/target/*' | xargs rustfmt --edition 2021
+	find rust tools -name '*.rs' -not -path '*/target/*' -not -name '*_generated.rs' | xargs rustfmt --edition 2021
 
 rustfmtcheck:
-	find rust tools -name '*.rs' -not -path '*/target/*' | xargs rustfmt --edition 2021 --check
+	find rust tools -name '*.rs' -not -path '*/target/*' -not -name '*_generated.rs' | xargs rustfmt --edition 2021 --check
 
 clippy:
 	$(KMAKE) CLIPPY=1 modules

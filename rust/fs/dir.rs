@@ -4,6 +4,7 @@
 
 use super::bmap::map_blocks;
 use super::disk::dirent::{dtype, DirError, Entries, Entry};
+use super::disk::superblock::NAME_LEN;
 use super::{corrupted, Ext2};
 use crate::kernel_ext::block_map::Mapping;
 use crate::kernel_ext::buffer::Buffer;
@@ -46,7 +47,10 @@ fn bad_entry(dir: &Inode<Ext2>, lblk: u64, err: DirError) -> Error {
         ),
         DirError::NameLen { offset, name_len } => corrupted(
             dir.ino(),
-            format_args!("block {} offset {}: bad name_len {}", lblk, offset, name_len),
+            format_args!(
+                "block {} offset {}: bad name_len {}",
+                lblk, offset, name_len
+            ),
         ),
     }
 }
@@ -91,6 +95,9 @@ pub(super) fn readdir(dir: &Inode<Ext2>, out: &mut DirEmitter<'_>) -> Result {
 
 /// Finds `name` in `dir`.
 pub(super) fn lookup(dir: &Inode<Ext2>, name: &[u8]) -> Result<Option<u64>> {
+    if name.len() > NAME_LEN {
+        return Err(ENAMETOOLONG);
+    }
     for lblk in 0..blocks(dir) {
         let flow = for_each_entry(dir, lblk, |e| {
             if e.inode != 0 && e.name == name {

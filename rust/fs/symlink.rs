@@ -20,7 +20,10 @@ pub(super) fn get_link(inode: &Inode<Ext2>) -> Result<KVec<u8>> {
         return Ok(out);
     }
     let Mapping::Mapped { pblk, .. } = map_blocks(inode, 0, 1)? else {
-        return Err(corrupted(inode.ino(), format_args!("slow symlink without a block")));
+        return Err(corrupted(
+            inode.ino(),
+            format_args!("slow symlink without a block"),
+        ));
     };
     let bh = inode.sb().bread(pblk)?;
     out.extend_from_slice(bh.data().get(..size).ok_or(EIO)?, GFP_KERNEL)?;

@@ -17,7 +17,7 @@ use core::mem::MaybeUninit;
 use core::ptr::null_mut;
 use core::sync::atomic::{AtomicPtr, Ordering};
 use kernel::error::from_result;
-use kernel::ffi::{c_int, c_uint, c_void};
+use kernel::ffi::{c_int, c_long, c_uint, c_void};
 use kernel::prelude::*;
 use kernel::sync::aref::ARef;
 use kernel::types::Opaque;
@@ -117,11 +117,11 @@ impl<T: FileSystem> Tables<T> {
         readahead: Some(Self::readahead),
         ..pin_init::zeroed()
     };
-    // SAFETY (const): an all-zero `fs_context_operations` is a valid table
-    // with every operation absent.
     const FC_OPS_T: sys::fs_context_operations = sys::fs_context_operations {
         get_tree: Some(Self::get_tree),
         reconfigure: Some(Self::reconfigure),
+        // SAFETY: an all-zero `fs_context_operations` is a valid table with
+        // every other operation absent.
         ..unsafe { MaybeUninit::zeroed().assume_init() }
     };
 
@@ -137,6 +137,11 @@ impl<T: FileSystem> Tables<T> {
     /// `file_system_type.init_fs_context`.
     /// Takes the kernel crate's opaque `fs_context`, which is what
     /// `file_system_type` names; ours is the same C type, fully bound.
+    ///
+    /// # Safety
+    ///
+    /// Only called by the VFS through the operation tables, with the live
+    /// objects that callback's C contract promises.
     unsafe extern "C" fn init_fs_context(fc: *mut kernel::bindings::fs_context) -> c_int {
         let fc = fc.cast::<sys::fs_context>();
         // SAFETY: the VFS hands us a live fs_context to set up.
@@ -144,12 +149,21 @@ impl<T: FileSystem> Tables<T> {
         0
     }
 
+    /// # Safety
+    ///
+    /// Only called by the VFS through the operation tables, with the live
+    /// objects that callback's C contract promises.
     unsafe extern "C" fn get_tree(fc: *mut sys::fs_context) -> c_int {
         // SAFETY: `fc` is live; `fill_super` has the signature get_tree_bdev wants.
         unsafe { sys::get_tree_bdev(fc, Some(Self::fill_super)) }
     }
 
     /// Remount: rext2 is read-only for now, so only read-only is accepted.
+    ///
+    /// # Safety
+    ///
+    /// Only called by the VFS through the operation tables, with the live
+    /// objects that callback's C contract promises.
     unsafe extern "C" fn reconfigure(fc: *mut sys::fs_context) -> c_int {
         // SAFETY: `fc` is live during the call.
         let flags = unsafe { (*fc).sb_flags };
@@ -160,6 +174,10 @@ impl<T: FileSystem> Tables<T> {
         0
     }
 
+    /// # Safety
+    ///
+    /// Only called by the VFS through the operation tables, with the live
+    /// objects that callback's C contract promises.
     unsafe extern "C" fn fill_super(sb: *mut sys::super_block, fc: *mut sys::fs_context) -> c_int {
         from_result(|| {
             // SAFETY: `fc` is live during the call.
@@ -193,6 +211,11 @@ impl<T: FileSystem> Tables<T> {
     }
 
     /// `file_system_type.kill_sb`: generic teardown, then our state.
+    ///
+    /// # Safety
+    ///
+    /// Only called by the VFS through the operation tables, with the live
+    /// objects that callback's C contract promises.
     unsafe extern "C" fn kill_sb(sb: *mut sys::super_block) {
         // SAFETY: the VFS is done with `sb`; this tears it down.
         unsafe { sys::kill_block_super(sb) };
@@ -207,6 +230,10 @@ impl<T: FileSystem> Tables<T> {
         }
     }
 
+    /// # Safety
+    ///
+    /// Only called by the VFS through the operation tables, with the live
+    /// objects that callback's C contract promises.
     unsafe extern "C" fn alloc_inode(sb: *mut sys::super_block) -> *mut sys::inode {
         let cache = INODE_CACHE.load(Ordering::Acquire);
         // SAFETY: the cache exists while the filesystem is registered, and
@@ -221,6 +248,10 @@ impl<T: FileSystem> Tables<T> {
         }
     }
 
+    /// # Safety
+    ///
+    /// Only called by the VFS through the operation tables, with the live
+    /// objects that callback's C contract promises.
     unsafe extern "C" fn free_inode(inode: *mut sys::inode) {
         // SAFETY: `inode` came from `alloc_inode`, so it sits in an
         // `InodeSlot<T>` with initialised `info`; the VFS frees it once.
@@ -232,6 +263,11 @@ impl<T: FileSystem> Tables<T> {
     }
 
     /// Slab constructor: the VFS half of a slot is initialised once.
+    ///
+    /// # Safety
+    ///
+    /// Only called by the VFS through the operation tables, with the live
+    /// objects that callback's C contract promises.
     unsafe extern "C" fn init_once(obj: *mut c_void) {
         let slot = obj.cast::<InodeSlot<T>>();
         // SAFETY: the slab hands us a fresh object of the cache's size.
@@ -239,6 +275,11 @@ impl<T: FileSystem> Tables<T> {
     }
 
     /// Takes the kernel crate's opaque `kstatfs`; ours is the bound one.
+    ///
+    /// # Safety
+    ///
+    /// Only called by the VFS through the operation tables, with the live
+    /// objects that callback's C contract promises.
     unsafe extern "C" fn statfs(
         dentry: *mut sys::dentry,
         buf: *mut kernel::bindings::kstatfs,
@@ -250,20 +291,24 @@ impl<T: FileSystem> Tables<T> {
             let s = T::statfs(sb)?;
             // SAFETY: `buf` is the caller's kstatfs, ours to fill.
             unsafe {
-                (*buf).f_type = s.magic as _;
-                (*buf).f_bsize = s.block_size as _;
+                (*buf).f_type = s.magic as c_long;
+                (*buf).f_bsize = s.block_size as c_long;
                 (*buf).f_blocks = s.blocks;
                 (*buf).f_bfree = s.bfree;
                 (*buf).f_bavail = s.bavail;
                 (*buf).f_files = s.files;
                 (*buf).f_ffree = s.ffree;
-                (*buf).f_namelen = s.namelen as _;
+                (*buf).f_namelen = s.namelen as c_long;
                 (*buf).f_fsid.val = [s.fsid as u32 as i32, (s.fsid >> 32) as u32 as i32];
             }
             Ok(0)
         })
     }
 
+    /// # Safety
+    ///
+    /// Only called by the VFS through the operation tables, with the live
+    /// objects that callback's C contract promises.
     unsafe extern "C" fn lookup(
         dir: *mut sys::inode,
         dentry: *mut sys::dentry,
@@ -290,6 +335,10 @@ impl<T: FileSystem> Tables<T> {
         unsafe { sys::d_splice_alias(inode, dentry) }
     }
 
+    /// # Safety
+    ///
+    /// Only called by the VFS through the operation tables, with the live
+    /// objects that callback's C contract promises.
     unsafe extern "C" fn iterate_shared(file: *mut sys::file, ctx: *mut sys::dir_context) -> c_int {
         from_result(|| {
             // SAFETY: an open directory file of `T` has a live inode.
@@ -301,6 +350,10 @@ impl<T: FileSystem> Tables<T> {
         })
     }
 
+    /// # Safety
+    ///
+    /// Only called by the VFS through the operation tables, with the live
+    /// objects that callback's C contract promises.
     unsafe extern "C" fn get_link(
         dentry: *mut sys::dentry,
         inode: *mut sys::inode,
@@ -326,12 +379,20 @@ impl<T: FileSystem> Tables<T> {
         ptr
     }
 
+    /// # Safety
+    ///
+    /// Only called by the VFS through the operation tables, with the live
+    /// objects that callback's C contract promises.
     unsafe extern "C" fn read_folio(_file: *mut sys::file, folio: *mut sys::folio) -> c_int {
         // SAFETY: a locked folio of a `T` regular file; `get_block::<T>`
         // is a valid `get_block_t` for its inode.
         unsafe { sys::mpage_read_folio(folio, Some(get_block::<T>)) }
     }
 
+    /// # Safety
+    ///
+    /// Only called by the VFS through the operation tables, with the live
+    /// objects that callback's C contract promises.
     unsafe extern "C" fn readahead(rac: *mut sys::readahead_control) {
         // SAFETY: as for `read_folio`.
         unsafe { sys::mpage_readahead(rac, Some(get_block::<T>)) }

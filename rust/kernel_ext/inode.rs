@@ -9,6 +9,7 @@ use super::sys;
 use core::marker::PhantomData;
 use core::mem::MaybeUninit;
 use core::ptr::NonNull;
+use kernel::ffi::c_void;
 use kernel::prelude::*;
 use kernel::sync::aref::{ARef, AlwaysRefCounted};
 use kernel::types::Opaque;
@@ -127,6 +128,11 @@ impl<T: FileSystem> Inode<T> {
     }
 }
 
+/// A `'static` operation table as the untyped pointer the shims take.
+fn table<U>(t: &'static U) -> *const c_void {
+    core::ptr::from_ref(t).cast()
+}
+
 /// What kind of object an inode is, which picks its operation tables.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum InodeKind {
@@ -134,7 +140,9 @@ pub(crate) enum InodeKind {
     Directory,
     Symlink,
     /// A device (with its `dev_t`), FIFO or socket.
-    Special { rdev: u32 },
+    Special {
+        rdev: u32,
+    },
 }
 
 /// Attributes of an inode read from disk.
@@ -211,19 +219,19 @@ impl<T: FileSystem> NewInode<T> {
             match kind {
                 InodeKind::Regular => sys::rext2_inode_set_ops_reg(
                     i,
-                    Tables::<T>::REG_IOPS as *const _ as _,
-                    Tables::<T>::REG_FOPS as *const _ as _,
-                    Tables::<T>::AOPS as *const _ as _,
+                    table(Tables::<T>::REG_IOPS),
+                    table(Tables::<T>::REG_FOPS),
+                    table(Tables::<T>::AOPS),
                 ),
                 InodeKind::Directory => {
-                    sys::rext2_inode_set_iop(i, Tables::<T>::DIR_IOPS as *const _ as _);
-                    sys::rext2_inode_set_fop(i, Tables::<T>::DIR_FOPS as *const _ as _);
+                    sys::rext2_inode_set_iop(i, table(Tables::<T>::DIR_IOPS));
+                    sys::rext2_inode_set_fop(i, table(Tables::<T>::DIR_FOPS));
                 }
                 InodeKind::Symlink => {
-                    sys::rext2_inode_set_iop(i, Tables::<T>::LINK_IOPS as *const _ as _);
+                    sys::rext2_inode_set_iop(i, table(Tables::<T>::LINK_IOPS));
                 }
                 InodeKind::Special { rdev } => {
-                    sys::rext2_inode_set_iop(i, Tables::<T>::REG_IOPS as *const _ as _);
+                    sys::rext2_inode_set_iop(i, table(Tables::<T>::REG_IOPS));
                     sys::init_special_inode(i, (*i).i_mode, rdev);
                 }
             }

@@ -113,7 +113,11 @@ impl RawInode {
     /// Whether a symlink keeps its target in `i_block` (no data block).
     /// `block_size` is needed because an xattr block also counts in `i_blocks`.
     pub(crate) fn is_fast_symlink(&self, block_size: u32) -> bool {
-        let ea_sectors = if self.file_acl != 0 { block_size >> 9 } else { 0 };
+        let ea_sectors = if self.file_acl != 0 {
+            block_size >> 9
+        } else {
+            0
+        };
         self.mode & S_IFMT == S_IFLNK && self.blocks == ea_sectors
     }
 

@@ -150,7 +150,11 @@ impl RawSuper {
             errors: g16(60),
             rev_level,
             first_ino: if dynamic { g32(84) } else { GOOD_OLD_FIRST_INO },
-            inode_size: if dynamic { g16(88) } else { GOOD_OLD_INODE_SIZE },
+            inode_size: if dynamic {
+                g16(88)
+            } else {
+                GOOD_OLD_INODE_SIZE
+            },
             feature_compat: if dynamic { g32(92) } else { 0 },
             feature_incompat: if dynamic { g32(96) } else { 0 },
             feature_ro_compat: if dynamic { g32(100) } else { 0 },
@@ -167,12 +171,24 @@ impl RawSuper {
     /// The `statfs` fsid: both halves of the UUID folded together, as ext2 does.
     pub(crate) fn fsid(&self) -> u64 {
         let lo = u64::from_le_bytes([
-            self.uuid[0], self.uuid[1], self.uuid[2], self.uuid[3],
-            self.uuid[4], self.uuid[5], self.uuid[6], self.uuid[7],
+            self.uuid[0],
+            self.uuid[1],
+            self.uuid[2],
+            self.uuid[3],
+            self.uuid[4],
+            self.uuid[5],
+            self.uuid[6],
+            self.uuid[7],
         ]);
         let hi = u64::from_le_bytes([
-            self.uuid[8], self.uuid[9], self.uuid[10], self.uuid[11],
-            self.uuid[12], self.uuid[13], self.uuid[14], self.uuid[15],
+            self.uuid[8],
+            self.uuid[9],
+            self.uuid[10],
+            self.uuid[11],
+            self.uuid[12],
+            self.uuid[13],
+            self.uuid[14],
+            self.uuid[15],
         ]);
         lo ^ hi
     }
@@ -253,8 +269,7 @@ impl Geometry {
             return Err(SbError::InodesPerGroup(sb.inodes_per_group));
         }
         let groups_count = (sb.blocks_count - sb.first_data_block).div_ceil(sb.blocks_per_group);
-        if u64::from(sb.inodes_count) != u64::from(groups_count) * u64::from(sb.inodes_per_group)
-        {
+        if u64::from(sb.inodes_count) != u64::from(groups_count) * u64::from(sb.inodes_per_group) {
             return Err(SbError::InodesCount(sb.inodes_count));
         }
         if sb.first_ino < GOOD_OLD_FIRST_INO || sb.first_ino > sb.inodes_count {
@@ -312,7 +327,11 @@ impl Geometry {
     pub(crate) fn group_gdt_blocks(&self, g: u32) -> u32 {
         let metagroup = g / self.desc_per_block;
         if !self.meta_bg || metagroup < self.first_meta_bg {
-            return if self.group_has_super(g) { self.gdb_count } else { 0 };
+            return if self.group_has_super(g) {
+                self.gdb_count
+            } else {
+                0
+            };
         }
         let first = metagroup * self.desc_per_block;
         u32::from(g == first || g == first + 1 || g == first + self.desc_per_block - 1)
@@ -399,7 +418,10 @@ pub(crate) fn max_file_size(bits: u32) -> u64 {
     let ppb: u64 = 1u64.wrapping_shl(bits.saturating_sub(2));
     let ppb2 = ppb.saturating_mul(ppb);
     let ppb3 = ppb2.saturating_mul(ppb);
-    let tree = 12u64.saturating_add(ppb).saturating_add(ppb2).saturating_add(ppb3);
+    let tree = 12u64
+        .saturating_add(ppb)
+        .saturating_add(ppb2)
+        .saturating_add(ppb3);
     let tree_meta = 3u64.saturating_add(2 * ppb).saturating_add(ppb2);
     // i_blocks counts 512-byte sectors in 32 bits.
     let limit: u64 = u64::from(u32::MAX).wrapping_shr(bits.saturating_sub(9));
@@ -420,5 +442,7 @@ pub(crate) fn max_file_size(bits: u32) -> u64 {
         }
         limit.saturating_sub(meta)
     };
-    blocks.saturating_mul(1u64.wrapping_shl(bits)).min(i64::MAX as u64)
+    blocks
+        .saturating_mul(1u64.wrapping_shl(bits))
+        .min(i64::MAX as u64)
 }

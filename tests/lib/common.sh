@@ -1,0 +1,71 @@
+# SPDX-License-Identifier: GPL-2.0
+# Helpers for the guest-side test cases (sourced, never run).
+#
+# A case exits 0 (pass), 1 (fail) or 4 (skip, kselftest's KSFT_SKIP) and
+# prints why on stdout; the runner turns that into KTAP.
+
+: "${REXT2_ROOT:?}" "${REXT2_WORK:?}"
+T_NAME=${T_NAME:-$(basename "$0" .sh)}
+T_MNT=/tmp/rext2-mnt/$T_NAME
+T_LOOPS=()
+T_FAILS=0
+KSFT_SKIP=4
+
+# The tools are run with the system python3: through the host's PATH the
+# guest may find a version-manager shim, which costs seconds per start.
+py() { "${REXT2_PY:-python3}" "$@"; }
+treecmp() { py "$REXT2_ROOT/tests/lib/treecmp.py" "$@"; }
+access() { py "$REXT2_ROOT/tests/lib/access.py" "$@"; }
+
+fail() { echo "FAIL: $*"; T_FAILS=$((T_FAILS + 1)); }
+note() { echo "$*"; }
+
+# attach FILE [LBS]: read-only loop device for FILE, optionally with a
+# logical block size; prints the device.
+attach() {
+	local dev
+	if [ -n "${2:-}" ]; then
+		dev=$(losetup -f --show -r -b "$2" "$1")
+	else
+		dev=$(losetup -f --show -r "$1")
+	fi
+	T_LOOPS+=("$dev")
+	echo "$dev"
+}
+
+# mnt FSTYPE DEV DIR [OPTS]: mount, creating DIR; returns mount's status.
+mnt() {
+	mkdir -p "$3"
+	mount -t "$1" -o "${4:-ro}" "$2" "$3"
+}
+
+cleanup() {
+	local m
+	for m in $(awk -v p="$T_MNT" 'index($2, p) == 1 { print $2 }' /proc/mounts | sort -r); do
+		umount "$m" || umount -l "$m"
+	done
+	for m in "${T_LOOPS[@]}"; do
+		losetup -d "$m" 2>/dev/null || true
+	done
+	T_LOOPS=()
+}
+trap cleanup EXIT
+
+# The kernel log since this case started (the runner writes the marker).
+klog() {
+	dmesg | sed -n "/rext2-test: begin $T_NAME\$/,\$p"
+}
+
+# Whether the current mount at DIR is read-only.
+is_ro_mount() {
+	awk -v d="$1" '$2 == d { split($4, o, ","); print o[1] }' /proc/mounts | grep -qx ro
+}
+
+finish() {
+	cleanup
+	if [ "$T_FAILS" -ne 0 ]; then
+		echo "$T_FAILS check(s) failed"
+		exit 1
+	fi
+	exit 0
+}

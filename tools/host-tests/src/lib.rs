@@ -1,0 +1,18 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Host-side tests of rext2's pure code. The modules are the kernel
+//! module's own files, compiled unchanged for the host.
+
+#[path = "../../../rust/fs/disk/mod.rs"]
+pub mod disk;
+
+#[cfg(test)]
+mod rng;
+#[cfg(test)]
+mod test_block_path;
+#[cfg(test)]
+mod test_dirent;
+#[cfg(test)]
+mod test_inode;
+#[cfg(test)]
+mod test_superblock;
