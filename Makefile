@@ -9,13 +9,16 @@ KDIR ?= $(shell bash -c '. $(REXT2_ROOT)/scripts/lib.sh && kbuild_dir $(FLAVOUR)
 LLVM ?= $(shell cat $(KDIR)/.rext2-llvm 2>/dev/null || echo -19)
 KMAKE = $(MAKE) -C $(KDIR) M=$(REXT2_ROOT) LLVM=$(LLVM)
 
-.PHONY: all modules clean setup kernel vm-run demo check host-test rustfmt \
+.PHONY: all modules kdir-check clean setup kernel vm-run demo check host-test rustfmt \
 	rustfmtcheck clippy rust-analyzer
 
 all: modules
 
-modules:
+modules: kdir-check
 	$(KMAKE) modules
+
+kdir-check:
+	@test -f $(KDIR)/Makefile || { echo "no kernel build at $(KDIR): run 'make kernel' first" >&2; exit 1; }
 
 clean:
 	$(KMAKE) clean
@@ -50,7 +53,7 @@ rustfmt:
 rustfmtcheck:
 	find rust tools -name '*.rs' -not -path '*/target/*' -not -name '*_generated.rs' | xargs rustfmt --edition 2021 --check
 
-clippy:
+clippy: kdir-check
 	$(KMAKE) CLIPPY=1 modules
 
 rust-analyzer:

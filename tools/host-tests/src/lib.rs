@@ -6,10 +6,15 @@
 #[path = "../../../rust/fs/disk/mod.rs"]
 pub mod disk;
 
+#[path = "../../../rust/dio/mod.rs"]
+pub mod dio;
+
 #[cfg(test)]
 mod rng;
 #[cfg(test)]
 mod test_block_path;
+#[cfg(test)]
+mod test_dio_plan;
 #[cfg(test)]
 mod test_dirent;
 #[cfg(test)]

@@ -1,0 +1,10 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The direct-I/O engine: fs/direct-io.c in safe Rust.
+//!
+//! `plan` is the pure part (alignment, chunking, merging, bio breaks and
+//! the boundary flush), written against small traits so the host tests
+//! drive it with a model of the block layer. The kernel side (pinned user
+//! pages, bios, completion) builds on it.
+
+pub(crate) mod plan;

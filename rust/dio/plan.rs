@@ -1,0 +1,326 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Direct-I/O planning: the arithmetic and the bio-assembly state machine
+//! of fs/direct-io.c (DIO-SPEC sections 1.8, 4 and 5), with no kernel type.
+//!
+//! Units: a *dio block* is the unit of the request, the fs block or, for
+//! requests aligned only to the device's logical block, that logical block
+//! (`blkfactor` = log2(fs block / dio block)). Disk positions are in dio
+//! blocks; file positions in bytes.
+
+/// Why planning stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum PlanError<E> {
+    /// An internal invariant failed (a zero-length chunk, a bio that cannot
+    /// take one page): fs/direct-io.c has `BUG_ON` here, rext2 returns EIO.
+    Invariant,
+    /// The block mapper failed.
+    Map(E),
+}
+
+/// The request's dio block size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct DioBlock {
+    /// log2 of the dio block size.
+    pub(crate) bits: u32,
+    /// log2 of (fs block size / dio block size).
+    pub(crate) blkfactor: u32,
+}
+
+/// Picks the dio block for a request (DIO-SPEC 1.8): the fs block if the
+/// file offset and every memory segment (`iter_align`, which includes the
+/// length) are aligned to it, else the device's logical block if they are
+/// aligned to that, else `None` (the caller returns -EINVAL).
+pub(crate) fn dio_block(
+    offset: u64,
+    iter_align: u64,
+    fs_bits: u32,
+    lbs_bits: u32,
+) -> Option<DioBlock> {
+    let a = offset | iter_align;
+    let aligned = |bits: u32| a & ((1u64 << bits) - 1) == 0;
+    if aligned(fs_bits) {
+        return Some(DioBlock {
+            bits: fs_bits,
+            blkfactor: 0,
+        });
+    }
+    if lbs_bits <= fs_bits && aligned(lbs_bits) {
+        return Some(DioBlock {
+            bits: lbs_bits,
+            blkfactor: fs_bits - lbs_bits,
+        });
+    }
+    None
+}
+
+/// The block layer, as the assembler sees it.
+pub(crate) trait BioSink {
+    /// A page of the user's buffer.
+    type Page: Copy + PartialEq;
+    /// Starts a bio at disk dio block `block` (no other bio is open).
+    fn new_bio(&mut self, block: u64);
+    /// Adds a page range to the open bio; `false` if the bio is full.
+    fn add(&mut self, page: Self::Page, offset: u32, len: u32) -> bool;
+    /// Submits the open bio.
+    fn submit(&mut self);
+}
+
+/// The deferred chunk (`cur_page`): grown while the next chunk continues
+/// it in the same page and on disk.
+#[derive(Clone, Copy, Debug)]
+struct CurPage<P> {
+    page: P,
+    offset: u32,
+    len: u32,
+    /// Disk dio block of the chunk's first byte.
+    block: u64,
+    /// File offset of the chunk's first byte.
+    pos: u64,
+}
+
+/// The bio under assembly.
+#[derive(Clone, Copy, Debug)]
+struct OpenBio {
+    /// Disk dio block just past the bio's last byte.
+    end_block: u64,
+    /// File offset of the bio's first byte.
+    pos: u64,
+    bytes: u64,
+}
+
+/// The bio-assembly state machine (`submit_page_section`,
+/// `dio_send_cur_page`, `dio_bio_submit`).
+pub(crate) struct Assembler<P> {
+    bits: u32,
+    cur: Option<CurPage<P>>,
+    bio: Option<OpenBio>,
+}
+
+impl<P: Copy + PartialEq> Assembler<P> {
+    /// An assembler for dio blocks of `1 << bits` bytes.
+    pub(crate) fn new(bits: u32) -> Self {
+        Self {
+            bits,
+            cur: None,
+            bio: None,
+        }
+    }
+
+    /// One chunk: `len` bytes at `offset` in `page`, which go to disk dio
+    /// block `block` and come from file offset `pos`. `boundary` says the
+    /// chunk uses up a mapping whose next block needs a metadata read: the
+    /// chunk's bio is submitted now, ahead of that read.
+    pub(crate) fn section<S: BioSink<Page = P>, E>(
+        &mut self,
+        sink: &mut S,
+        page: P,
+        offset: u32,
+        len: u32,
+        block: u64,
+        pos: u64,
+        boundary: bool,
+    ) -> Result<(), PlanError<E>> {
+        let merged = match &mut self.cur {
+            Some(c)
+                if c.page == page
+                    && c.offset + c.len == offset
+                    && c.block + u64::from(c.len >> self.bits) == block =>
+            {
+                c.len += len;
+                true
+            }
+            _ => false,
+        };
+        if !merged {
+            self.send_cur(sink)?;
+            self.cur = Some(CurPage {
+                page,
+                offset,
+                len,
+                block,
+                pos,
+            });
+        }
+        if boundary {
+            self.send_cur(sink)?;
+            self.submit(sink);
+        }
+        Ok(())
+    }
+
+    /// Sends the deferred chunk and submits the open bio (end of request).
+    pub(crate) fn finish<S: BioSink<Page = P>, E>(
+        &mut self,
+        sink: &mut S,
+    ) -> Result<(), PlanError<E>> {
+        let r = self.send_cur(sink);
+        self.submit(sink);
+        r
+    }
+
+    fn submit<S: BioSink<Page = P>>(&mut self, sink: &mut S) {
+        if self.bio.take().is_some() {
+            sink.submit();
+        }
+    }
+
+    /// Starts a bio at the chunk's disk block and file offset.
+    fn open_bio<S: BioSink<Page = P>>(&mut self, sink: &mut S, c: &CurPage<P>) {
+        sink.new_bio(c.block);
+        self.bio = Some(OpenBio {
+            end_block: c.block,
+            pos: c.pos,
+            bytes: 0,
+        });
+    }
+
+    /// Puts the deferred chunk into a bio, first submitting the open bio if
+    /// the chunk does not continue it on disk and in the file.
+    fn send_cur<S: BioSink<Page = P>, E>(&mut self, sink: &mut S) -> Result<(), PlanError<E>> {
+        let Some(c) = self.cur.take() else {
+            return Ok(());
+        };
+        if let Some(b) = self.bio {
+            if b.end_block != c.block || b.pos + b.bytes != c.pos {
+                self.submit(sink);
+            }
+        }
+        if self.bio.is_none() {
+            self.open_bio(sink, &c);
+        }
+        if !sink.add(c.page, c.offset, c.len) {
+            // The bio is full: a fresh one must take at least one page.
+            self.submit(sink);
+            self.open_bio(sink, &c);
+            if !sink.add(c.page, c.offset, c.len) {
+                return Err(PlanError::Invariant);
+            }
+        }
+        if let Some(b) = &mut self.bio {
+            b.end_block = c.block + u64::from(c.len >> self.bits);
+            b.bytes += u64::from(c.len);
+        }
+        Ok(())
+    }
+}
+
+/// What the block mapper found at a fs block (the engine's view of
+/// `get_block`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Found {
+    Hole,
+    Mapped {
+        /// Disk fs block of the run's first block.
+        pblk: u64,
+        /// fs blocks in the run (>= 1).
+        len: u64,
+        new: bool,
+        boundary: bool,
+    },
+}
+
+/// The filesystem side of a read, as the walker sees it.
+pub(crate) trait ReadTarget: BioSink {
+    /// Error type of the mapper.
+    type Error;
+    /// Maps fs blocks `fs_block..fs_block + max`.
+    fn map(&mut self, fs_block: u64, max: u64) -> Result<Found, Self::Error>;
+    /// Zero-fills `len` bytes at `offset` of `page` (a hole).
+    fn zero(&mut self, page: Self::Page, offset: u32, len: u32);
+    /// Current `i_size`, for the hole-or-EOF decision.
+    fn i_size(&self) -> u64;
+}
+
+/// A read request: `count` bytes at file offset `pos`, in dio blocks `blk`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ReadRequest {
+    pub(crate) pos: u64,
+    pub(crate) count: u64,
+    pub(crate) blk: DioBlock,
+}
+
+/// Walks a read (`do_direct_IO` for READ): maps blocks, zero-fills holes,
+/// stops at EOF, and feeds mapped chunks to the assembler. `segments` are
+/// the user buffer's pieces in order, each (page, offset, len) aligned to
+/// the dio block. Returns the bytes handled (read or zero-filled).
+pub(crate) fn walk_read<T: ReadTarget>(
+    req: &ReadRequest,
+    segments: impl IntoIterator<Item = (T::Page, u32, u32)>,
+    target: &mut T,
+) -> Result<u64, PlanError<T::Error>> {
+    let bits = req.blk.bits;
+    let bf = req.blk.blkfactor;
+    let bs = 1u64 << bits;
+    let mut asm = Assembler::<T::Page>::new(bits);
+    let mut block_in_file = req.pos >> bits;
+    let final_block = (req.pos + req.count) >> bits;
+    let mut available = 0u64;
+    let mut next = 0u64;
+    let mut map_boundary = false;
+    let mut done = 0u64;
+    'pages: for (page, mut off, mut len) in segments {
+        while len > 0 && block_in_file < final_block {
+            if available == 0 {
+                let fs_start = block_in_file >> bf;
+                let fs_end = (final_block - 1) >> bf;
+                match target
+                    .map(fs_start, fs_end - fs_start + 1)
+                    .map_err(PlanError::Map)?
+                {
+                    Found::Hole => {
+                        let eof_block = target.i_size().div_ceil(bs);
+                        if block_in_file >= eof_block {
+                            break 'pages;
+                        }
+                        target.zero(page, off, bs as u32);
+                        block_in_file += 1;
+                        off += bs as u32;
+                        len -= bs as u32;
+                        done += bs;
+                        continue;
+                    }
+                    Found::Mapped {
+                        pblk,
+                        len: n,
+                        boundary,
+                        ..
+                    } => {
+                        let rem = block_in_file & ((1 << bf) - 1);
+                        available = (n << bf) - rem;
+                        next = (pblk << bf) + rem;
+                        map_boundary = boundary;
+                    }
+                }
+            }
+            let chunk = available
+                .min(u64::from(len) >> bits)
+                .min(final_block - block_in_file);
+            if chunk == 0 {
+                return Err(PlanError::Invariant);
+            }
+            let bytes = (chunk << bits) as u32;
+            let boundary = chunk == available && map_boundary;
+            asm.section(
+                target,
+                page,
+                off,
+                bytes,
+                next,
+                block_in_file << bits,
+                boundary,
+            )?;
+            next += chunk;
+            block_in_file += chunk;
+            available -= chunk;
+            off += bytes;
+            len -= bytes;
+            done += u64::from(bytes);
+        }
+        if block_in_file >= final_block {
+            break;
+        }
+    }
+    asm.finish(target)?;
+    Ok(done)
+}
