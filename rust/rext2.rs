@@ -9,6 +9,7 @@
 
 use kernel::prelude::*;
 
+mod dio;
 mod fs;
 mod kernel_ext;
 

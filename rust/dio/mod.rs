@@ -8,3 +8,4 @@
 //! pages, bios, completion) builds on it.
 
 pub(crate) mod plan;
+pub(crate) mod read;

@@ -66,17 +66,19 @@ pub(crate) trait BioSink {
     fn submit(&mut self);
 }
 
-/// The deferred chunk (`cur_page`): grown while the next chunk continues
-/// it in the same page and on disk.
+/// A piece of the request: `len` bytes at `offset` in `page`, which go to
+/// (or come from) disk dio block `block` and file offset `pos`. The
+/// assembler defers one chunk (`cur_page`) and grows it while the next
+/// chunk continues it in the same page and on disk.
 #[derive(Clone, Copy, Debug)]
-struct CurPage<P> {
-    page: P,
-    offset: u32,
-    len: u32,
+pub(crate) struct Chunk<P> {
+    pub(crate) page: P,
+    pub(crate) offset: u32,
+    pub(crate) len: u32,
     /// Disk dio block of the chunk's first byte.
-    block: u64,
+    pub(crate) block: u64,
     /// File offset of the chunk's first byte.
-    pos: u64,
+    pub(crate) pos: u64,
 }
 
 /// The bio under assembly.
@@ -93,7 +95,7 @@ struct OpenBio {
 /// `dio_send_cur_page`, `dio_bio_submit`).
 pub(crate) struct Assembler<P> {
     bits: u32,
-    cur: Option<CurPage<P>>,
+    cur: Option<Chunk<P>>,
     bio: Option<OpenBio>,
 }
 
@@ -107,40 +109,29 @@ impl<P: Copy + PartialEq> Assembler<P> {
         }
     }
 
-    /// One chunk: `len` bytes at `offset` in `page`, which go to disk dio
-    /// block `block` and come from file offset `pos`. `boundary` says the
-    /// chunk uses up a mapping whose next block needs a metadata read: the
+    /// Takes one chunk (`submit_page_section`). `boundary` says the chunk
+    /// uses up a mapping whose next block needs a metadata read: the
     /// chunk's bio is submitted now, ahead of that read.
     pub(crate) fn section<S: BioSink<Page = P>, E>(
         &mut self,
         sink: &mut S,
-        page: P,
-        offset: u32,
-        len: u32,
-        block: u64,
-        pos: u64,
+        chunk: Chunk<P>,
         boundary: bool,
     ) -> Result<(), PlanError<E>> {
         let merged = match &mut self.cur {
             Some(c)
-                if c.page == page
-                    && c.offset + c.len == offset
-                    && c.block + u64::from(c.len >> self.bits) == block =>
+                if c.page == chunk.page
+                    && c.offset + c.len == chunk.offset
+                    && c.block + u64::from(c.len >> self.bits) == chunk.block =>
             {
-                c.len += len;
+                c.len += chunk.len;
                 true
             }
             _ => false,
         };
         if !merged {
             self.send_cur(sink)?;
-            self.cur = Some(CurPage {
-                page,
-                offset,
-                len,
-                block,
-                pos,
-            });
+            self.cur = Some(chunk);
         }
         if boundary {
             self.send_cur(sink)?;
@@ -166,7 +157,7 @@ impl<P: Copy + PartialEq> Assembler<P> {
     }
 
     /// Starts a bio at the chunk's disk block and file offset.
-    fn open_bio<S: BioSink<Page = P>>(&mut self, sink: &mut S, c: &CurPage<P>) {
+    fn open_bio<S: BioSink<Page = P>>(&mut self, sink: &mut S, c: &Chunk<P>) {
         sink.new_bio(c.block);
         self.bio = Some(OpenBio {
             end_block: c.block,
@@ -227,7 +218,7 @@ pub(crate) trait ReadTarget: BioSink {
     /// Maps fs blocks `fs_block..fs_block + max`.
     fn map(&mut self, fs_block: u64, max: u64) -> Result<Found, Self::Error>;
     /// Zero-fills `len` bytes at `offset` of `page` (a hole).
-    fn zero(&mut self, page: Self::Page, offset: u32, len: u32);
+    fn zero(&mut self, page: Self::Page, offset: u32, len: u32) -> Result<(), Self::Error>;
     /// Current `i_size`, for the hole-or-EOF decision.
     fn i_size(&self) -> u64;
 }
@@ -273,7 +264,7 @@ pub(crate) fn walk_read<T: ReadTarget>(
                         if block_in_file >= eof_block {
                             break 'pages;
                         }
-                        target.zero(page, off, bs as u32);
+                        target.zero(page, off, bs as u32).map_err(PlanError::Map)?;
                         block_in_file += 1;
                         off += bs as u32;
                         len -= bs as u32;
@@ -293,26 +284,25 @@ pub(crate) fn walk_read<T: ReadTarget>(
                     }
                 }
             }
-            let chunk = available
+            let blocks = available
                 .min(u64::from(len) >> bits)
                 .min(final_block - block_in_file);
-            if chunk == 0 {
+            if blocks == 0 {
                 return Err(PlanError::Invariant);
             }
-            let bytes = (chunk << bits) as u32;
-            let boundary = chunk == available && map_boundary;
-            asm.section(
-                target,
+            let bytes = (blocks << bits) as u32;
+            let boundary = blocks == available && map_boundary;
+            let chunk = Chunk {
                 page,
-                off,
-                bytes,
-                next,
-                block_in_file << bits,
-                boundary,
-            )?;
-            next += chunk;
-            block_in_file += chunk;
-            available -= chunk;
+                offset: off,
+                len: bytes,
+                block: next,
+                pos: block_in_file << bits,
+            };
+            asm.section(target, chunk, boundary)?;
+            next += blocks;
+            block_in_file += blocks;
+            available -= blocks;
             off += bytes;
             len -= bytes;
             done += u64::from(bytes);

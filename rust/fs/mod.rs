@@ -14,6 +14,7 @@ use crate::kernel_ext::block_map::Mapping;
 use crate::kernel_ext::dir::DirEmitter;
 use crate::kernel_ext::fs_type::{FileSystem, Statfs};
 use crate::kernel_ext::inode::{Inode, NewInode};
+use crate::kernel_ext::kiocb::{IovIter, Kiocb};
 use crate::kernel_ext::super_block::{NewSuperBlock, SuperBlock};
 use kernel::prelude::*;
 
@@ -52,6 +53,13 @@ impl FileSystem for Ext2 {
 
     fn get_link(inode: &Inode<Self>) -> Result<KVec<u8>> {
         symlink::get_link(inode)
+    }
+
+    fn direct_io(iocb: &Kiocb<'_>, iter: &mut IovIter<'_>) -> Result<usize> {
+        if iter.is_write() {
+            return Err(EROFS);
+        }
+        crate::dio::read::direct_read::<Self>(iocb, iter)
     }
 
     fn map_blocks(inode: &Inode<Self>, lblk: u64, max: u64, create: bool) -> Result<Mapping> {

@@ -10,6 +10,7 @@
 use super::block_map::{get_block, Mapping};
 use super::dir::DirEmitter;
 use super::inode::{Inode, InodeSlot, NewInode};
+use super::kiocb::{IovIter, Kiocb};
 use super::super_block::{NewSuperBlock, SuperBlock};
 use super::sys;
 use core::marker::PhantomData;
@@ -61,6 +62,8 @@ pub(crate) trait FileSystem: Sized + 'static {
     fn statfs(sb: &SuperBlock<Self>) -> Result<Statfs>;
     /// The target of symlink `inode`.
     fn get_link(inode: &Inode<Self>) -> Result<KVec<u8>>;
+    /// Direct I/O (`address_space_operations.direct_IO`): bytes done.
+    fn direct_io(iocb: &Kiocb<'_>, iter: &mut IovIter<'_>) -> Result<usize>;
     /// Maps logical blocks `lblk..lblk + max` (see [`Mapping`]).
     fn map_blocks(inode: &Inode<Self>, lblk: u64, max: u64, create: bool) -> Result<Mapping>;
 }
@@ -115,6 +118,7 @@ impl<T: FileSystem> Tables<T> {
     const AOPS_T: sys::address_space_operations = sys::address_space_operations {
         read_folio: Some(Self::read_folio),
         readahead: Some(Self::readahead),
+        direct_IO: Some(Self::direct_io),
         ..pin_init::zeroed()
     };
     const FC_OPS_T: sys::fs_context_operations = sys::fs_context_operations {
@@ -387,6 +391,20 @@ impl<T: FileSystem> Tables<T> {
         // SAFETY: a locked folio of a `T` regular file; `get_block::<T>`
         // is a valid `get_block_t` for its inode.
         unsafe { sys::mpage_read_folio(folio, Some(get_block::<T>)) }
+    }
+
+    /// # Safety
+    ///
+    /// Only called by the VFS through the operation tables, with the live
+    /// objects that callback's C contract promises.
+    unsafe extern "C" fn direct_io(iocb: *mut sys::kiocb, iter: *mut sys::iov_iter) -> isize {
+        // SAFETY: the VFS passes a live kiocb on one of our files and its
+        // iterator, both ours for the call.
+        let (iocb, mut iter) = unsafe { (Kiocb::from_raw(iocb), IovIter::from_raw(iter)) };
+        match T::direct_io(&iocb, &mut iter) {
+            Ok(n) => n as isize,
+            Err(e) => e.to_errno() as isize,
+        }
     }
 
     /// # Safety

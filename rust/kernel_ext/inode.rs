@@ -106,6 +106,29 @@ impl<T: FileSystem> Inode<T> {
         u32::from(unsafe { (*self.as_ptr()).i_blkbits })
     }
 
+    /// Takes `i_rwsem` exclusively until the guard is dropped.
+    pub(crate) fn lock(&self) -> InodeLock<'_, T> {
+        // SAFETY: a live inode; the guard unlocks exactly once.
+        unsafe { sys::rext2_inode_lock(self.as_ptr()) };
+        InodeLock { inode: self }
+    }
+
+    /// Counts a direct I/O in flight (`inode_dio_begin`) until the guard
+    /// is dropped (`inode_dio_end`), so truncate can wait for it.
+    pub(crate) fn dio_begin(&self) -> DioInFlight<'_, T> {
+        // SAFETY: a live inode; the guard ends it exactly once.
+        unsafe { sys::rext2_inode_dio_begin(self.as_ptr()) };
+        DioInFlight { inode: self }
+    }
+
+    /// Writes back and waits on the page cache of bytes `start..=end`.
+    pub(crate) fn write_and_wait(&self, start: i64, end: i64) -> Result {
+        // SAFETY: a live inode has a live `i_mapping`.
+        let r =
+            unsafe { sys::filemap_write_and_wait_range((*self.as_ptr()).i_mapping, start, end) };
+        kernel::error::to_result(r)
+    }
+
     /// Looks up inode `ino`, reading it with `T::read_inode` if it is not
     /// in the inode cache yet.
     pub(crate) fn iget(sb: &SuperBlock<T>, ino: u64) -> Result<ARef<Self>> {
@@ -254,5 +277,29 @@ impl<T: FileSystem> Drop for NewInode<T> {
         // SAFETY: an unfinished `I_NEW` inode we hold a reference to:
         // `iget_failed` marks it bad, unlocks it and drops that reference.
         unsafe { sys::iget_failed(self.inode.as_ptr()) };
+    }
+}
+
+/// `i_rwsem` held exclusively; released on drop.
+pub(crate) struct InodeLock<'a, T: FileSystem> {
+    inode: &'a Inode<T>,
+}
+
+impl<T: FileSystem> Drop for InodeLock<'_, T> {
+    fn drop(&mut self) {
+        // SAFETY: taken in `Inode::lock`, released once here.
+        unsafe { sys::rext2_inode_unlock(self.inode.as_ptr()) };
+    }
+}
+
+/// A direct I/O counted in `i_dio_count`; ended on drop.
+pub(crate) struct DioInFlight<'a, T: FileSystem> {
+    inode: &'a Inode<T>,
+}
+
+impl<T: FileSystem> Drop for DioInFlight<'_, T> {
+    fn drop(&mut self) {
+        // SAFETY: begun in `Inode::dio_begin`, ended once here.
+        unsafe { sys::rext2_inode_dio_end(self.inode.as_ptr()) };
     }
 }

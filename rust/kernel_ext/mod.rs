@@ -7,10 +7,13 @@
 //! filesystem (`crate::fs`) and the direct-I/O engine (`crate::dio`) are
 //! written against the safe types exported here.
 
+pub(crate) mod bio;
 pub(crate) mod block_map;
 pub(crate) mod buffer;
 pub(crate) mod dir;
 pub(crate) mod fs_type;
 pub(crate) mod inode;
+pub(crate) mod kiocb;
+pub(crate) mod pages;
 pub(crate) mod super_block;
 pub(crate) mod sys;

@@ -8,6 +8,8 @@
 #include <linux/delayed_call.h>
 #include <linux/buffer_head.h>
 #include <linux/fs.h>
+#include <linux/highmem.h>
+#include <linux/uio.h>
 #include <linux/slab.h>
 #include "shim.h"
 
@@ -149,4 +151,79 @@ const unsigned char *rext2_dentry_name(const struct dentry *dentry, u32 *len)
 void rext2_set_delayed_call(struct delayed_call *call, void (*fn)(void *), void *arg)
 {
 	set_delayed_call(call, fn, arg);
+}
+
+size_t rext2_iov_iter_count(const struct iov_iter *i)
+{
+	return iov_iter_count(i);
+}
+
+bool rext2_iov_iter_is_source(const struct iov_iter *i)
+{
+	return iov_iter_rw(i) == WRITE;
+}
+
+bool rext2_iov_iter_will_pin(const struct iov_iter *i)
+{
+	return iov_iter_extract_will_pin(i);
+}
+
+struct inode *rext2_kiocb_inode(const struct kiocb *iocb)
+{
+	return file_inode(iocb->ki_filp);
+}
+
+void rext2_inode_dio_begin(struct inode *inode)
+{
+	inode_dio_begin(inode);
+}
+
+void rext2_inode_dio_end(struct inode *inode)
+{
+	inode_dio_end(inode);
+}
+
+void rext2_inode_lock(struct inode *inode)
+{
+	inode_lock(inode);
+}
+
+void rext2_inode_unlock(struct inode *inode)
+{
+	inode_unlock(inode);
+}
+
+void rext2_zero_page_range(struct page *page, unsigned int off, unsigned int len)
+{
+	zero_user_segment(page, off, off + len);
+}
+
+struct bio *rext2_bio_alloc_read(struct block_device *bdev, unsigned short nr_vecs,
+				 sector_t sector)
+{
+	struct bio *bio = bio_alloc(bdev, nr_vecs, REQ_OP_READ, GFP_KERNEL);
+
+	bio->bi_iter.bi_sector = sector;
+	return bio;
+}
+
+void rext2_bio_set_end_io(struct bio *bio, void (*end_io)(struct bio *), void *private)
+{
+	bio->bi_end_io = end_io;
+	bio->bi_private = private;
+}
+
+void *rext2_bio_private(struct bio *bio)
+{
+	return bio->bi_private;
+}
+
+int rext2_bio_errno(struct bio *bio)
+{
+	return blk_status_to_errno(bio->bi_status);
+}
+
+struct block_device *rext2_sb_bdev(struct super_block *sb)
+{
+	return sb->s_bdev;
 }

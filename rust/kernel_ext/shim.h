@@ -54,4 +54,26 @@ void rext2_inode_set_iop(struct inode *inode, const void *iops);
 const unsigned char *rext2_dentry_name(const struct dentry *dentry, u32 *len);
 void rext2_set_delayed_call(struct delayed_call *call, void (*fn)(void *), void *arg);
 
+/* Direct I/O. */
+struct kiocb;
+struct iov_iter;
+struct page;
+struct bio;
+struct blk_plug;
+size_t rext2_iov_iter_count(const struct iov_iter *i);
+bool rext2_iov_iter_is_source(const struct iov_iter *i);
+bool rext2_iov_iter_will_pin(const struct iov_iter *i);
+struct inode *rext2_kiocb_inode(const struct kiocb *iocb);
+void rext2_inode_dio_begin(struct inode *inode);
+void rext2_inode_dio_end(struct inode *inode);
+void rext2_inode_lock(struct inode *inode);
+void rext2_inode_unlock(struct inode *inode);
+void rext2_zero_page_range(struct page *page, unsigned int off, unsigned int len);
+struct bio *rext2_bio_alloc_read(struct block_device *bdev, unsigned short nr_vecs,
+				 sector_t sector);
+void rext2_bio_set_end_io(struct bio *bio, void (*end_io)(struct bio *), void *private);
+void *rext2_bio_private(struct bio *bio);
+int rext2_bio_errno(struct bio *bio);
+struct block_device *rext2_sb_bdev(struct super_block *sb);
+
 #endif /* REXT2_SHIM_H */

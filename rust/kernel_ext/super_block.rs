@@ -41,6 +41,13 @@ impl<T: FileSystem> SuperBlock<T> {
         unsafe { &*(*self.as_ptr()).s_fs_info.cast::<T::SbInfo>() }
     }
 
+    /// log2 of the device's logical block size.
+    pub(crate) fn logical_block_bits(&self) -> u32 {
+        // SAFETY: a mounted block-device superblock has a live bdev.
+        let lbs = unsafe { sys::rext2_bdev_logical_block_size(sys::rext2_sb_bdev(self.as_ptr())) };
+        lbs.trailing_zeros()
+    }
+
     /// Reads block `block` through the buffer cache.
     pub(crate) fn bread(&self, block: u64) -> Result<Buffer> {
         // SAFETY: the superblock is live with its block size set (invariant).

@@ -106,8 +106,9 @@ impl ReadTarget for Model {
             boundary,
         })
     }
-    fn zero(&mut self, page: usize, off: u32, len: u32) {
+    fn zero(&mut self, page: usize, off: u32, len: u32) -> Result<(), ()> {
         self.events.push(Ev::Zero(page, off, len));
+        Ok(())
     }
     fn i_size(&self) -> u64 {
         self.i_size

@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Direct reads: the READ half of fs/direct-io.c, over the planner.
+//!
+//! Per DIO-SPEC 1.5, with DIO_LOCKING: `i_rwsem` is held while blocks are
+//! mapped and bios built; the range is flushed from the page cache first;
+//! `i_dio_count` covers the I/O. The user buffer is taken in batches of
+//! pinned pages; each batch's bios are waited for before its pins are
+//! released (pages dirtied, in task context). AIO and io_uring requests
+//! are completed synchronously for now (see Documentation/rext2.rst).
+
+use super::plan::{dio_block, walk_read, BioSink, Found, PlanError, ReadRequest, ReadTarget};
+use crate::kernel_ext::bio::{with_plug, ReadIo};
+use crate::kernel_ext::block_map::Mapping;
+use crate::kernel_ext::fs_type::FileSystem;
+use crate::kernel_ext::inode::Inode;
+use crate::kernel_ext::kiocb::{IovIter, Kiocb};
+use crate::kernel_ext::pages::{PageBatch, PageRef, BATCH_PAGES};
+use kernel::prelude::*;
+
+/// The engine's view of one round: the file's mapper and the bios.
+struct Target<'a, 'b, T: FileSystem> {
+    inode: &'a Inode<T>,
+    io: &'b mut ReadIo<'a>,
+}
+
+impl<'a, T: FileSystem> BioSink for Target<'a, '_, T> {
+    type Page = PageRef<'a>;
+
+    fn new_bio(&mut self, block: u64) {
+        self.io.new_bio(block, BATCH_PAGES as u32);
+    }
+
+    fn add(&mut self, page: PageRef<'a>, offset: u32, len: u32) -> bool {
+        self.io.add(page, offset, len)
+    }
+
+    fn submit(&mut self) {
+        self.io.submit();
+    }
+}
+
+impl<'a, T: FileSystem> ReadTarget for Target<'a, '_, T> {
+    type Error = Error;
+
+    fn map(&mut self, fs_block: u64, max: u64) -> Result<Found> {
+        Ok(match T::map_blocks(self.inode, fs_block, max, false)? {
+            Mapping::Hole { .. } => Found::Hole,
+            Mapping::Mapped {
+                pblk,
+                len,
+                new,
+                boundary,
+            } => Found::Mapped {
+                pblk,
+                len,
+                new,
+                boundary,
+            },
+        })
+    }
+
+    fn zero(&mut self, page: PageRef<'a>, offset: u32, len: u32) -> Result {
+        page.zero(offset, len)
+    }
+
+    fn i_size(&self) -> u64 {
+        self.inode.size().max(0) as u64
+    }
+}
+
+/// `direct_IO` for a read. Returns the bytes read (short at EOF), or the
+/// error that stopped it; a bio error wins over partial progress.
+pub(crate) fn direct_read<T: FileSystem>(
+    iocb: &Kiocb<'_>,
+    iter: &mut IovIter<'_>,
+) -> Result<usize> {
+    let count = iter.count();
+    if count == 0 {
+        return Ok(0);
+    }
+    let inode = iocb.inode::<T>();
+    let _lock = inode.lock();
+    let pos = iocb.pos();
+    let i_size = inode.size();
+    if pos < 0 || pos >= i_size {
+        return Ok(0);
+    }
+    let blk = dio_block(
+        pos as u64,
+        iter.alignment(),
+        inode.block_bits(),
+        inode.sb().logical_block_bits(),
+    )
+    .ok_or(EINVAL)?;
+    inode.write_and_wait(pos, pos.saturating_add(count as i64 - 1))?;
+    let _in_flight = inode.dio_begin();
+    let mut done = 0usize;
+    while done < count {
+        let mut batch = PageBatch::new(iter, true);
+        let bytes = match batch.fill(iter, count - done) {
+            Ok(b) => b,
+            Err(e) if done == 0 => return Err(e),
+            Err(_) => break,
+        };
+        if bytes == 0 {
+            break;
+        }
+        let req = ReadRequest {
+            pos: pos as u64 + done as u64,
+            count: bytes as u64,
+            blk,
+        };
+        let mut io = ReadIo::new(inode.sb(), &batch, blk.bits)?;
+        let walked = with_plug(|| {
+            let mut target = Target { inode, io: &mut io };
+            walk_read(&req, batch.segments(), &mut target)
+        });
+        let waited = io.wait();
+        let n = match walked {
+            Ok(n) => n as usize,
+            Err(PlanError::Map(e)) => return Err(e),
+            Err(PlanError::Invariant) => return Err(EIO),
+        };
+        waited?;
+        done += n;
+        if n < bytes {
+            break;
+        }
+    }
+    Ok(done.min((i_size - pos) as usize))
+}

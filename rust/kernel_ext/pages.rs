@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! User pages extracted from an iov_iter, pinned for the duration of the
+//! I/O and released exactly once, when the batch is dropped.
+
+use super::kiocb::IovIter;
+use super::sys;
+use core::marker::PhantomData;
+use core::ptr::{null_mut, NonNull};
+use kernel::page::PAGE_SIZE;
+use kernel::prelude::*;
+
+/// Pages per batch (fs/direct-io.c's DIO_PAGES).
+pub(crate) const BATCH_PAGES: usize = 64;
+
+/// A run of consecutive pages from one extraction.
+#[derive(Clone, Copy, Default)]
+struct Run {
+    first: usize,
+    offset: usize,
+    bytes: usize,
+}
+
+/// Up to `BATCH_PAGES` pages of the user's buffer.
+///
+/// # Invariants
+///
+/// `pages[..n]` are pages returned by `iov_iter_extract_pages`; if
+/// `pinned`, each holds one pin that this batch owns and releases in Drop
+/// (marking the page dirty first if `dirty`). Unpinned pages belong to a
+/// kernel iterator whose owner keeps them alive for the whole call.
+pub(crate) struct PageBatch {
+    pages: [*mut sys::page; BATCH_PAGES],
+    n: usize,
+    runs: [Run; BATCH_PAGES],
+    nruns: usize,
+    pinned: bool,
+    dirty: bool,
+}
+
+/// A page of a batch, valid while the batch is borrowed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PageRef<'a> {
+    page: NonNull<sys::page>,
+    _p: PhantomData<&'a PageBatch>,
+}
+
+impl PageBatch {
+    /// An empty batch; `dirty` marks pages dirty on release (reads into
+    /// user memory).
+    pub(crate) fn new(iter: &IovIter<'_>, dirty: bool) -> Self {
+        Self {
+            pages: [null_mut(); BATCH_PAGES],
+            n: 0,
+            runs: [Run::default(); BATCH_PAGES],
+            nruns: 0,
+            pinned: iter.will_pin(),
+            dirty,
+        }
+    }
+
+    /// Extracts up to `max` more bytes from `iter` (advancing it); returns
+    /// how many bytes the batch now holds. Stops when the batch is full.
+    pub(crate) fn fill(&mut self, iter: &mut IovIter<'_>, max: usize) -> Result<usize> {
+        let mut total: usize = self.runs[..self.nruns].iter().map(|r| r.bytes).sum();
+        while total < max && self.n < BATCH_PAGES && iter.count() > 0 {
+            let room = BATCH_PAGES - self.n;
+            let mut array: *mut *mut sys::page = &raw mut self.pages[self.n];
+            let mut offset: usize = 0;
+            // SAFETY: `array` points at `room` free slots of `self.pages`,
+            // which iov_iter_extract_pages fills (it does not allocate when
+            // handed an array); `iter` is live and ours.
+            let got = unsafe {
+                sys::iov_iter_extract_pages(
+                    iter.as_ptr(),
+                    &mut array,
+                    max - total,
+                    room as u32,
+                    0,
+                    &mut offset,
+                )
+            };
+            if got < 0 {
+                return if total > 0 {
+                    Ok(total)
+                } else {
+                    Err(Error::from_errno(got as i32))
+                };
+            }
+            let got = got as usize;
+            if got == 0 {
+                break;
+            }
+            let npages = (offset + got).div_ceil(PAGE_SIZE);
+            self.runs[self.nruns] = Run {
+                first: self.n,
+                offset,
+                bytes: got,
+            };
+            self.nruns += 1;
+            self.n += npages;
+            total += got;
+        }
+        Ok(total)
+    }
+
+    /// The batch's pieces, in order: (page, offset, length), each within
+    /// one page.
+    pub(crate) fn segments(&self) -> impl Iterator<Item = (PageRef<'_>, u32, u32)> + '_ {
+        self.runs[..self.nruns].iter().flat_map(move |r| {
+            let mut left = r.bytes;
+            let mut off = r.offset;
+            (r.first..).map_while(move |i| {
+                if left == 0 {
+                    return None;
+                }
+                let len = left.min(PAGE_SIZE - off);
+                let page = NonNull::new(*self.pages.get(i)?)?;
+                let item = (
+                    PageRef {
+                        page,
+                        _p: PhantomData,
+                    },
+                    off as u32,
+                    len as u32,
+                );
+                left -= len;
+                off = 0;
+                Some(item)
+            })
+        })
+    }
+}
+
+impl Drop for PageBatch {
+    fn drop(&mut self) {
+        if self.pinned && self.n > 0 {
+            // SAFETY: the first `n` pages carry one pin each that this
+            // batch owns (type invariant); they are released here, once.
+            // Drop runs in task context (the batch never leaves the
+            // submitting task), where dirtying may sleep.
+            unsafe {
+                sys::unpin_user_pages_dirty_lock(self.pages.as_mut_ptr(), self.n, self.dirty)
+            };
+        }
+    }
+}
+
+impl PageRef<'_> {
+    pub(super) fn as_ptr(&self) -> *mut sys::page {
+        self.page.as_ptr()
+    }
+
+    /// Zero-fills `len` bytes at `offset` of the page.
+    pub(crate) fn zero(&self, offset: u32, len: u32) -> Result {
+        if offset as usize + len as usize > PAGE_SIZE {
+            return Err(EINVAL);
+        }
+        // SAFETY: the page is held by its batch for the borrow `'a`; the
+        // range is inside the page.
+        unsafe { sys::rext2_zero_page_range(self.as_ptr(), offset, len) };
+        Ok(())
+    }
+}
