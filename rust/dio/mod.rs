@@ -7,5 +7,15 @@
 //! drive it with a model of the block layer. The kernel side (pinned user
 //! pages, bios, completion) builds on it.
 
+use crate::kernel_ext::fs_type::FileSystem;
+use crate::kernel_ext::super_block::SuperBlock;
+
 pub(crate) mod plan;
 pub(crate) mod read;
+pub(crate) mod stats;
+
+/// A filesystem that uses the engine: it keeps the per-mount counters.
+pub(crate) trait DioFs: FileSystem {
+    /// The counters of the mount `sb`.
+    fn dio_stats(sb: &SuperBlock<Self>) -> &stats::DioStats;
+}

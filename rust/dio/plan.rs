@@ -64,6 +64,23 @@ pub(crate) trait BioSink {
     fn add(&mut self, page: Self::Page, offset: u32, len: u32) -> bool;
     /// Submits the open bio.
     fn submit(&mut self);
+    /// Observes an assembly decision (for the per-mount counters).
+    fn note(&mut self, _event: AsmEvent) {}
+}
+
+/// Assembly decisions worth counting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum AsmEvent {
+    /// A chunk grew the deferred chunk instead of starting a new one.
+    Merged,
+    /// A bio was submitted early: the next chunk is elsewhere on disk.
+    CutDisk,
+    /// A bio was submitted early: the next chunk is elsewhere in the file.
+    CutFile,
+    /// A bio was full and another was started.
+    CutFull,
+    /// A boundary chunk's bio was submitted ahead of the next mapping.
+    BoundaryFlush,
 }
 
 /// A piece of the request: `len` bytes at `offset` in `page`, which go to
@@ -129,12 +146,18 @@ impl<P: Copy + PartialEq> Assembler<P> {
             }
             _ => false,
         };
+        if merged {
+            sink.note(AsmEvent::Merged);
+        }
         if !merged {
             self.send_cur(sink)?;
             self.cur = Some(chunk);
         }
         if boundary {
             self.send_cur(sink)?;
+            if self.bio.is_some() {
+                sink.note(AsmEvent::BoundaryFlush);
+            }
             self.submit(sink);
         }
         Ok(())
@@ -173,7 +196,11 @@ impl<P: Copy + PartialEq> Assembler<P> {
             return Ok(());
         };
         if let Some(b) = self.bio {
-            if b.end_block != c.block || b.pos + b.bytes != c.pos {
+            if b.end_block != c.block {
+                sink.note(AsmEvent::CutDisk);
+                self.submit(sink);
+            } else if b.pos + b.bytes != c.pos {
+                sink.note(AsmEvent::CutFile);
                 self.submit(sink);
             }
         }
@@ -182,6 +209,7 @@ impl<P: Copy + PartialEq> Assembler<P> {
         }
         if !sink.add(c.page, c.offset, c.len) {
             // The bio is full: a fresh one must take at least one page.
+            sink.note(AsmEvent::CutFull);
             self.submit(sink);
             self.open_bio(sink, &c);
             if !sink.add(c.page, c.offset, c.len) {

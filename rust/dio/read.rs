@@ -9,7 +9,11 @@
 //! released (pages dirtied, in task context). AIO and io_uring requests
 //! are completed synchronously for now (see Documentation/rext2.rst).
 
-use super::plan::{dio_block, walk_read, BioSink, Found, PlanError, ReadRequest, ReadTarget};
+use super::plan::{
+    dio_block, walk_read, AsmEvent, BioSink, Found, PlanError, ReadRequest, ReadTarget,
+};
+use super::stats::DioStats;
+use super::DioFs;
 use crate::kernel_ext::bio::{with_plug, ReadIo};
 use crate::kernel_ext::block_map::Mapping;
 use crate::kernel_ext::fs_type::FileSystem;
@@ -22,12 +26,14 @@ use kernel::prelude::*;
 struct Target<'a, 'b, T: FileSystem> {
     inode: &'a Inode<T>,
     io: &'b mut ReadIo<'a>,
+    stats: &'a DioStats,
 }
 
 impl<'a, T: FileSystem> BioSink for Target<'a, '_, T> {
     type Page = PageRef<'a>;
 
     fn new_bio(&mut self, block: u64) {
+        DioStats::add(&self.stats.bios, 1);
         self.io.new_bio(block, BATCH_PAGES as u32);
     }
 
@@ -37,6 +43,18 @@ impl<'a, T: FileSystem> BioSink for Target<'a, '_, T> {
 
     fn submit(&mut self) {
         self.io.submit();
+    }
+
+    fn note(&mut self, event: AsmEvent) {
+        let s = self.stats;
+        let c = match event {
+            AsmEvent::Merged => &s.merged,
+            AsmEvent::CutDisk => &s.cut_disk,
+            AsmEvent::CutFile => &s.cut_file,
+            AsmEvent::CutFull => &s.cut_full,
+            AsmEvent::BoundaryFlush => &s.boundary_flushes,
+        };
+        DioStats::add(c, 1);
     }
 }
 
@@ -61,6 +79,7 @@ impl<'a, T: FileSystem> ReadTarget for Target<'a, '_, T> {
     }
 
     fn zero(&mut self, page: PageRef<'a>, offset: u32, len: u32) -> Result {
+        DioStats::add(&self.stats.hole_blocks, 1);
         page.zero(offset, len)
     }
 
@@ -71,15 +90,33 @@ impl<'a, T: FileSystem> ReadTarget for Target<'a, '_, T> {
 
 /// `direct_IO` for a read. Returns the bytes read (short at EOF), or the
 /// error that stopped it; a bio error wins over partial progress.
-pub(crate) fn direct_read<T: FileSystem>(
+pub(crate) fn direct_read<T: DioFs>(iocb: &Kiocb<'_>, iter: &mut IovIter<'_>) -> Result<usize> {
+    let inode = iocb.inode::<T>();
+    let stats = T::dio_stats(inode.sb());
+    let r = read(iocb, iter, inode, stats);
+    match r {
+        Ok(n) => {
+            DioStats::add(&stats.reads, 1);
+            DioStats::add(&stats.read_bytes, n as u64);
+            if !iocb.is_sync() {
+                DioStats::add(&stats.aio_sync, 1);
+            }
+        }
+        Err(_) => DioStats::add(&stats.errors, 1),
+    }
+    r
+}
+
+fn read<T: FileSystem>(
     iocb: &Kiocb<'_>,
     iter: &mut IovIter<'_>,
+    inode: &Inode<T>,
+    stats: &DioStats,
 ) -> Result<usize> {
     let count = iter.count();
     if count == 0 {
         return Ok(0);
     }
-    let inode = iocb.inode::<T>();
     let _lock = inode.lock();
     let pos = iocb.pos();
     let i_size = inode.size();
@@ -113,7 +150,11 @@ pub(crate) fn direct_read<T: FileSystem>(
         };
         let mut io = ReadIo::new(inode.sb(), &batch, blk.bits)?;
         let walked = with_plug(|| {
-            let mut target = Target { inode, io: &mut io };
+            let mut target = Target {
+                inode,
+                io: &mut io,
+                stats,
+            };
             walk_read(&req, batch.segments(), &mut target)
         });
         let waited = io.wait();

@@ -55,12 +55,14 @@ pub(super) fn map_blocks(inode: &Inode<Ext2>, lblk: u64, max: u64) -> Result<Map
     while len < avail && next(len) == ptr.checked_add(len as u32) {
         len += 1;
     }
-    let ends_array = len == path.leaf_entries_left(bits);
+    // The run reaches the last pointer of its array (the 12 direct slots
+    // or an indirect block): the next block needs another indirect block.
+    let boundary = len == path.leaf_entries_left(bits);
     Ok(Mapping::Mapped {
         pblk: ptr.into(),
         len,
         new: false,
-        boundary: path.depth > 1 && ends_array,
+        boundary,
     })
 }
 

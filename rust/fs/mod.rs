@@ -10,6 +10,8 @@ mod inode;
 mod super_block;
 mod symlink;
 
+use crate::dio::stats::DioStats;
+use crate::dio::DioFs;
 use crate::kernel_ext::block_map::Mapping;
 use crate::kernel_ext::dir::DirEmitter;
 use crate::kernel_ext::fs_type::{FileSystem, Statfs};
@@ -67,6 +69,12 @@ impl FileSystem for Ext2 {
             return Err(EROFS);
         }
         bmap::map_blocks(inode, lblk, max)
+    }
+}
+
+impl DioFs for Ext2 {
+    fn dio_stats(sb: &SuperBlock<Self>) -> &DioStats {
+        &sb.info().dio
     }
 }
 

@@ -7,15 +7,23 @@ use super::disk::superblock::{
     Geometry, RawSuper, SbError, NAME_LEN, SB_OFFSET, SB_SIZE, STATE_ERROR, STATE_VALID,
 };
 use super::Ext2;
+use crate::dio::stats::DioStats;
+use crate::kernel_ext::debugfs;
 use crate::kernel_ext::fs_type::Statfs;
 use crate::kernel_ext::super_block::{NewSuperBlock, SuperBlock};
+use kernel::debugfs::File;
 use kernel::prelude::*;
+use kernel::sync::Arc;
 
 /// Per-mount state.
 pub(crate) struct SbInfo {
     pub(crate) geo: Geometry,
     pub(crate) raw: RawSuper,
     pub(crate) groups: KVec<GroupDesc>,
+    /// Direct-I/O counters, shared with their debugfs file.
+    pub(crate) dio: Arc<DioStats>,
+    /// `/sys/kernel/debug/rext2/<device>`; `None` if debugfs refused it.
+    _dio_file: Option<Pin<KBox<File<Arc<DioStats>>>>>,
 }
 
 /// Lets the kernel's formatting print an on-disk validation error.
@@ -86,7 +94,15 @@ pub(super) fn fill_super(sb: &NewSuperBlock<'_, Ext2>) -> Result<SbInfo> {
     }
     sb.set_max_bytes(geo.max_file_size());
     sb.set_time_range(i32::MIN.into(), i32::MAX.into());
-    Ok(SbInfo { geo, raw, groups })
+    let dio = Arc::new(DioStats::new(), GFP_KERNEL)?;
+    let dio_file = debugfs::mount_file(sb.id(), dio.clone()).ok();
+    Ok(SbInfo {
+        geo,
+        raw,
+        groups,
+        dio,
+        _dio_file: dio_file,
+    })
 }
 
 /// Filesystem statistics, computed as the in-kernel ext2 does.

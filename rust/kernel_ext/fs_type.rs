@@ -446,6 +446,10 @@ impl<T: FileSystem> Registration<T> {
             return Err(ENOMEM);
         }
         INODE_CACHE.store(cache, Ordering::Release);
+        if let Err(e) = super::debugfs::create_root() {
+            destroy_cache();
+            return Err(e);
+        }
         let raw = FS_TYPE.0.get();
         // SAFETY: `raw` is the static, still unregistered file_system_type
         // (module init runs once); it is filled before being published.
@@ -458,6 +462,7 @@ impl<T: FileSystem> Registration<T> {
             sys::register_filesystem(raw)
         };
         if ret != 0 {
+            super::debugfs::remove_root();
             destroy_cache();
             return Err(Error::from_errno(ret));
         }
@@ -478,6 +483,7 @@ impl<T: FileSystem> Drop for Registration<T> {
     fn drop(&mut self) {
         // SAFETY: registered in `new`; module exit means no mount is left.
         unsafe { sys::unregister_filesystem(FS_TYPE.0.get()) };
+        super::debugfs::remove_root();
         destroy_cache();
     }
 }

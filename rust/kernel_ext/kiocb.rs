@@ -35,6 +35,13 @@ impl Kiocb<'_> {
         unsafe { (*self.raw).ki_pos }
     }
 
+    /// Whether the caller waits for the result (no `ki_complete`: not AIO
+    /// or io_uring).
+    pub(crate) fn is_sync(&self) -> bool {
+        // SAFETY: the kiocb is live (type invariant).
+        unsafe { sys::rext2_is_sync_kiocb(self.raw) }
+    }
+
     /// The inode the request is on.
     pub(crate) fn inode<T: FileSystem>(&self) -> &Inode<T> {
         // SAFETY: the kiocb's file is open on a live inode of the

@@ -10,6 +10,7 @@
 pub(crate) mod bio;
 pub(crate) mod block_map;
 pub(crate) mod buffer;
+pub(crate) mod debugfs;
 pub(crate) mod dir;
 pub(crate) mod fs_type;
 pub(crate) mod inode;

@@ -168,6 +168,11 @@ bool rext2_iov_iter_will_pin(const struct iov_iter *i)
 	return iov_iter_extract_will_pin(i);
 }
 
+bool rext2_is_sync_kiocb(struct kiocb *iocb)
+{
+	return is_sync_kiocb(iocb);
+}
+
 struct inode *rext2_kiocb_inode(const struct kiocb *iocb)
 {
 	return file_inode(iocb->ki_filp);

@@ -63,6 +63,7 @@ struct blk_plug;
 size_t rext2_iov_iter_count(const struct iov_iter *i);
 bool rext2_iov_iter_is_source(const struct iov_iter *i);
 bool rext2_iov_iter_will_pin(const struct iov_iter *i);
+bool rext2_is_sync_kiocb(struct kiocb *iocb);
 struct inode *rext2_kiocb_inode(const struct kiocb *iocb);
 void rext2_inode_dio_begin(struct inode *inode);
 void rext2_inode_dio_end(struct inode *inode);

@@ -119,6 +119,16 @@ impl<T: FileSystem> NewSuperBlock<'_, T> {
         unsafe { sys::rext2_sb_rdonly(self.sb) }
     }
 
+    /// The device name (`s_id`), e.g. `loop0`.
+    pub(crate) fn id(&self) -> &CStr {
+        // SAFETY: `s_id` is a NUL-terminated array set by get_tree_bdev
+        // before fill_super, and not changed while we fill the superblock.
+        let id = unsafe { &(*self.sb).s_id };
+        // SAFETY: `c_char` is `u8`-sized; the slice covers the array.
+        let bytes = unsafe { core::slice::from_raw_parts(id.as_ptr().cast::<u8>(), id.len()) };
+        CStr::from_bytes_until_nul(bytes).unwrap_or(c"unknown")
+    }
+
     /// Sets the largest file size the VFS will allow.
     pub(crate) fn set_max_bytes(&self, bytes: u64) {
         // SAFETY: live superblock exclusively ours during fill_super.

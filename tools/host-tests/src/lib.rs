@@ -6,7 +6,6 @@
 #[path = "../../../rust/fs/disk/mod.rs"]
 pub mod disk;
 
-#[path = "../../../rust/dio/mod.rs"]
 pub mod dio;
 
 #[cfg(test)]

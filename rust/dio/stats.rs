@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Per-mount direct-I/O counters, readable from debugfs at
+//! `/sys/kernel/debug/rext2/<device>/dio`. Relaxed atomics: each counter is
+//! exact, a snapshot of several is not a consistent cut.
+
+use kernel::sync::atomic::{Atomic, Relaxed};
+
+/// The counters; see Documentation/rext2.rst for what each one counts.
+pub(crate) struct DioStats {
+    pub(crate) reads: Atomic<u64>,
+    pub(crate) read_bytes: Atomic<u64>,
+    pub(crate) writes: Atomic<u64>,
+    pub(crate) write_bytes: Atomic<u64>,
+    pub(crate) bios: Atomic<u64>,
+    pub(crate) merged: Atomic<u64>,
+    pub(crate) cut_disk: Atomic<u64>,
+    pub(crate) cut_file: Atomic<u64>,
+    pub(crate) cut_full: Atomic<u64>,
+    pub(crate) boundary_flushes: Atomic<u64>,
+    pub(crate) hole_blocks: Atomic<u64>,
+    pub(crate) zero_writes: Atomic<u64>,
+    pub(crate) fallbacks: Atomic<u64>,
+    pub(crate) aio_sync: Atomic<u64>,
+    pub(crate) aio_queued: Atomic<u64>,
+    pub(crate) aio_completed: Atomic<u64>,
+    pub(crate) errors: Atomic<u64>,
+}
+
+impl DioStats {
+    /// All counters at zero.
+    pub(crate) const fn new() -> Self {
+        Self {
+            reads: Atomic::new(0),
+            read_bytes: Atomic::new(0),
+            writes: Atomic::new(0),
+            write_bytes: Atomic::new(0),
+            bios: Atomic::new(0),
+            merged: Atomic::new(0),
+            cut_disk: Atomic::new(0),
+            cut_file: Atomic::new(0),
+            cut_full: Atomic::new(0),
+            boundary_flushes: Atomic::new(0),
+            hole_blocks: Atomic::new(0),
+            zero_writes: Atomic::new(0),
+            fallbacks: Atomic::new(0),
+            aio_sync: Atomic::new(0),
+            aio_queued: Atomic::new(0),
+            aio_completed: Atomic::new(0),
+            errors: Atomic::new(0),
+        }
+    }
+
+    /// Adds `n` to a counter.
+    pub(crate) fn add(c: &Atomic<u64>, n: u64) {
+        c.add(n, Relaxed);
+    }
+
+    /// `name value` lines, one per counter, in a fixed order.
+    fn rows(&self) -> [(&'static str, u64); 17] {
+        let g = |c: &Atomic<u64>| c.load(Relaxed);
+        [
+            ("reads", g(&self.reads)),
+            ("read_bytes", g(&self.read_bytes)),
+            ("writes", g(&self.writes)),
+            ("write_bytes", g(&self.write_bytes)),
+            ("bios_submitted", g(&self.bios)),
+            ("chunks_merged", g(&self.merged)),
+            ("bio_cut_disk_discontiguity", g(&self.cut_disk)),
+            ("bio_cut_file_discontiguity", g(&self.cut_file)),
+            ("bio_cut_full", g(&self.cut_full)),
+            ("boundary_flushes", g(&self.boundary_flushes)),
+            ("hole_blocks_zeroed", g(&self.hole_blocks)),
+            ("subblock_zero_writes", g(&self.zero_writes)),
+            ("buffered_fallbacks", g(&self.fallbacks)),
+            ("aio_completed_sync", g(&self.aio_sync)),
+            ("aio_queued", g(&self.aio_queued)),
+            ("aio_completed", g(&self.aio_completed)),
+            ("errors", g(&self.errors)),
+        ]
+    }
+}
+
+impl core::fmt::Debug for DioStats {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        for (name, v) in self.rows() {
+            writeln!(f, "{name} {v}")?;
+        }
+        Ok(())
+    }
+}
