@@ -4,10 +4,11 @@
 //!
 //! Per DIO-SPEC 1.5, with DIO_LOCKING: `i_rwsem` is held while blocks are
 //! mapped and bios built; the range is flushed from the page cache first;
-//! `i_dio_count` covers the I/O. The user buffer is taken in batches of
-//! pinned pages; each batch's bios are waited for before its pins are
-//! released (pages dirtied, in task context). AIO and io_uring requests
-//! are completed synchronously for now (see Documentation/rext2.rst).
+//! `i_dio_count` covers the I/O. The user buffer is taken in rounds of up
+//! to 256 pinned pages; each round's bios are waited for before its pins
+//! are released (pages dirtied, in task context). AIO and io_uring
+//! requests are completed synchronously for now (see
+//! Documentation/rext2.rst).
 
 use super::plan::{
     dio_block, walk_read, AsmEvent, BioSink, Found, PlanError, ReadRequest, ReadTarget,
@@ -133,8 +134,10 @@ fn read<T: FileSystem>(
     inode.write_and_wait(pos, pos.saturating_add(count as i64 - 1))?;
     let _in_flight = inode.dio_begin();
     let mut done = 0usize;
+    // The request's one allocation: the page batch, reused every round.
+    let mut batch = PageBatch::new(iter, true)?;
     while done < count {
-        let mut batch = PageBatch::new(iter, true);
+        batch.clear();
         let bytes = match batch.fill(iter, count - done) {
             Ok(b) => b,
             Err(e) if done == 0 => return Err(e),

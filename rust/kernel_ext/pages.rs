@@ -6,22 +6,25 @@
 use super::kiocb::IovIter;
 use super::sys;
 use core::marker::PhantomData;
-use core::ptr::{null_mut, NonNull};
+use core::ptr::NonNull;
 use kernel::page::PAGE_SIZE;
 use kernel::prelude::*;
 
-/// Pages per batch (fs/direct-io.c's DIO_PAGES).
-pub(crate) const BATCH_PAGES: usize = 64;
+/// Pages per batch: as many as one bio can carry (BIO_MAX_VECS), so a
+/// 1 MiB request of 4 KiB pages is a single round.
+pub(crate) const BATCH_PAGES: usize = sys::BIO_MAX_VECS as usize;
 
 /// A run of consecutive pages from one extraction.
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy, Default, Zeroable)]
 struct Run {
-    first: usize,
-    offset: usize,
-    bytes: usize,
+    first: u32,
+    offset: u32,
+    bytes: u32,
 }
 
-/// Up to `BATCH_PAGES` pages of the user's buffer.
+/// Up to `BATCH_PAGES` pages of the user's buffer. About 4 KiB: it lives
+/// in the request's one heap allocation ([`PageBatch::new`]), not on the
+/// stack.
 ///
 /// # Invariants
 ///
@@ -29,6 +32,7 @@ struct Run {
 /// `pinned`, each holds one pin that this batch owns and releases in Drop
 /// (marking the page dirty first if `dirty`). Unpinned pages belong to a
 /// kernel iterator whose owner keeps them alive for the whole call.
+#[derive(Zeroable)]
 pub(crate) struct PageBatch {
     pages: [*mut sys::page; BATCH_PAGES],
     n: usize,
@@ -46,23 +50,42 @@ pub(crate) struct PageRef<'a> {
 }
 
 impl PageBatch {
-    /// An empty batch; `dirty` marks pages dirty on release (reads into
-    /// user memory).
-    pub(crate) fn new(iter: &IovIter<'_>, dirty: bool) -> Self {
-        Self {
-            pages: [null_mut(); BATCH_PAGES],
-            n: 0,
-            runs: [Run::default(); BATCH_PAGES],
-            nruns: 0,
-            pinned: iter.will_pin(),
-            dirty,
+    /// An empty batch, allocated in place; `dirty` marks pages dirty on
+    /// release (reads into user memory).
+    pub(crate) fn new(iter: &IovIter<'_>, dirty: bool) -> Result<KBox<Self>> {
+        let mut b = KBox::init(pin_init::zeroed::<Self>(), GFP_KERNEL)?;
+        b.pinned = iter.will_pin();
+        b.dirty = dirty;
+        Ok(b)
+    }
+
+    /// Releases the pages (as Drop does) and empties the batch for the
+    /// next round.
+    pub(crate) fn clear(&mut self) {
+        self.release();
+        self.n = 0;
+        self.nruns = 0;
+    }
+
+    fn release(&mut self) {
+        if self.pinned && self.n > 0 {
+            // SAFETY: the first `n` pages carry one pin each that this
+            // batch owns (type invariant); they are released here, once
+            // (`clear` empties the batch right after). This runs in the
+            // submitting task, where dirtying may sleep.
+            unsafe {
+                sys::unpin_user_pages_dirty_lock(self.pages.as_mut_ptr(), self.n, self.dirty)
+            };
         }
     }
 
     /// Extracts up to `max` more bytes from `iter` (advancing it); returns
     /// how many bytes the batch now holds. Stops when the batch is full.
     pub(crate) fn fill(&mut self, iter: &mut IovIter<'_>, max: usize) -> Result<usize> {
-        let mut total: usize = self.runs[..self.nruns].iter().map(|r| r.bytes).sum();
+        let mut total: usize = self.runs[..self.nruns]
+            .iter()
+            .map(|r| r.bytes as usize)
+            .sum();
         while total < max && self.n < BATCH_PAGES && iter.count() > 0 {
             let room = BATCH_PAGES - self.n;
             let mut array: *mut *mut sys::page = &raw mut self.pages[self.n];
@@ -93,9 +116,9 @@ impl PageBatch {
             }
             let npages = (offset + got).div_ceil(PAGE_SIZE);
             self.runs[self.nruns] = Run {
-                first: self.n,
-                offset,
-                bytes: got,
+                first: self.n as u32,
+                offset: offset as u32,
+                bytes: got as u32,
             };
             self.nruns += 1;
             self.n += npages;
@@ -108,9 +131,9 @@ impl PageBatch {
     /// one page.
     pub(crate) fn segments(&self) -> impl Iterator<Item = (PageRef<'_>, u32, u32)> + '_ {
         self.runs[..self.nruns].iter().flat_map(move |r| {
-            let mut left = r.bytes;
-            let mut off = r.offset;
-            (r.first..).map_while(move |i| {
+            let mut left = r.bytes as usize;
+            let mut off = r.offset as usize;
+            (r.first as usize..).map_while(move |i| {
                 if left == 0 {
                     return None;
                 }
@@ -134,15 +157,7 @@ impl PageBatch {
 
 impl Drop for PageBatch {
     fn drop(&mut self) {
-        if self.pinned && self.n > 0 {
-            // SAFETY: the first `n` pages carry one pin each that this
-            // batch owns (type invariant); they are released here, once.
-            // Drop runs in task context (the batch never leaves the
-            // submitting task), where dirtying may sleep.
-            unsafe {
-                sys::unpin_user_pages_dirty_lock(self.pages.as_mut_ptr(), self.n, self.dirty)
-            };
-        }
+        self.release();
     }
 }
 

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # The per-mount direct-I/O counters in /sys/kernel/debug/rext2/<device>
 # show the bio assembly DIO-SPEC prescribes: a read inside one contiguous
-# run is one bio with no boundary flush; a read across the end of the
+# run is one bio with no boundary flush, even at 976 KiB; a read across the end of the
 # direct blocks flushes at the boundary and needs a second bio; hole
 # blocks are zero-filled without bios.
 . "$REXT2_ROOT/tests/lib/common.sh"
@@ -45,6 +45,8 @@ def check(path, off, length, want_bytes, **want):
 f4 = os.path.join(mnt, "r4096/indirect/1k-dind-1m")
 # Blocks 12..75: one run inside the single-indirect array.
 check(f4, 48 << 10, 256 << 10, 256 << 10, bios_submitted=1, boundary_flushes=0)
+# Blocks 12..255 (976 KiB, 244 pages): still one run, one round, one bio.
+check(f4, 48 << 10, 976 << 10, 976 << 10, bios_submitted=1, boundary_flushes=0)
 # Blocks 0..15: the direct run ends the array (boundary), then block 12.
 check(f4, 0, 64 << 10, 64 << 10, bios_submitted=2, boundary_flushes=1)
 # Blocks 0..7: inside the direct blocks, no boundary.
