@@ -10,14 +10,14 @@ n=0
 while IFS=$'\t' read -r file case field expect; do
 	[ "$file" = file ] && continue
 	n=$((n + 1))
-	echo "rext2-test: begin $T_NAME/$case" >/dev/kmsg
+	mark "$case"
 	dev=$(attach "$dir/$file")
 	m=$T_MNT/$case
 	case $expect in
 	refuse)
 		if mnt rext2 "$dev" "$m" ro 2>/dev/null; then
 			fail "$case ($field): mounted"
-		elif ! dmesg | sed -n "/rext2-test: begin $T_NAME\/$case\$/,\$p" | grep -q 'rext2: mount refused'; then
+		elif ! klog "$case" | grep -q 'rext2: mount refused'; then
 			fail "$case ($field): refused without a message"
 		fi ;;
 	ro-only)
@@ -31,14 +31,14 @@ while IFS=$'\t' read -r file case field expect; do
 		if mount -t rext2 -o rw "$rw" "$m" 2>/dev/null && ! is_ro_mount "$m"; then
 			fail "$case ($field): read-write mount accepted"
 		fi
-		dmesg | sed -n "/rext2-test: begin $T_NAME\/$case\$/,\$p" | grep -q 'unsupported RO_COMPAT' ||
+		klog "$case" | grep -q 'unsupported RO_COMPAT' ||
 			fail "$case: no RO_COMPAT message"
 		umount "$m" 2>/dev/null
 		rm -f /tmp/rext2-rw.img ;;
 	warn)
 		if mnt rext2 "$dev" "$m" ro; then
 			[ -f "$m/file" ] || fail "$case: content missing"
-			dmesg | sed -n "/rext2-test: begin $T_NAME\/$case\$/,\$p" | grep -q 'rext2: warning:' ||
+			klog "$case" | grep -q 'rext2: warning:' ||
 				fail "$case ($field): mounted without a warning"
 		else
 			fail "$case ($field): mount failed"

@@ -8,14 +8,14 @@
 dir=$REXT2_WORK/runtime
 while IFS=$'\t' read -r file case path expect; do
 	[ "$file" = file ] && continue
-	echo "rext2-test: begin $T_NAME/$case" >/dev/kmsg
+	mark "$case"
 	m=$T_MNT/$case
 	mnt rext2 "$(attach "$dir/$file")" "$m" ro || { fail "$case: mount failed"; continue; }
 	got=$(access "$m$path")
 	if ! [[ $got =~ ^($expect)$ ]]; then
 		fail "$case: $path gave $got, expected $expect"
 	fi
-	if [ "$expect" != ESTALE ] && ! dmesg | sed -n "/rext2-test: begin $T_NAME\/$case\$/,\$p" |
+	if [ "$expect" != ESTALE ] && ! klog "$case" |
 		grep -q 'rext2: corrupted filesystem: inode'; then
 		fail "$case: no error message naming the inode"
 	fi

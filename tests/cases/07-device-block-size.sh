@@ -4,12 +4,12 @@
 # with a message; equal sizes mount and read correctly.
 . "$REXT2_ROOT/tests/lib/common.sh"
 
-echo "rext2-test: begin $T_NAME/small" >/dev/kmsg
+mark small
 dev=$(attach "$REXT2_WORK/full-1024.img" 4096)
 if mnt rext2 "$dev" "$T_MNT/a" ro 2>/dev/null; then
 	fail "1 KiB blocks on a 4 KiB-sector device mounted"
 fi
-klog | grep -q 'rext2: mount refused' || fail "no message for the block size refusal"
+klog small | grep -q 'rext2: mount refused' || fail "no message for the block size refusal"
 dev=$(attach "$REXT2_WORK/full-4096.img" 4096)
 if mnt rext2 "$dev" "$T_MNT/b" ro; then
 	treecmp "$REXT2_WORK/tree-full" "$T_MNT/b" --ignore lost+found --no-root-attrs --a-is-reference \

@@ -51,9 +51,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# The kernel log since this case started (the runner writes the marker).
+# mark STEP: start a step of this case in the kernel log.
+mark() {
+	echo "rext2-test: begin $T_NAME/$1" >/dev/kmsg
+}
+
+# klog [STEP]: the kernel log since this case (the runner's marker) or
+# since one of its steps (mark STEP) started.
 klog() {
-	dmesg | sed -n "/rext2-test: begin $T_NAME\$/,\$p"
+	local m="rext2-test: begin $T_NAME${1:+/$1}"
+	dmesg | sed -n "\|$m\$|,\$p"
 }
 
 # Whether the current mount at DIR is read-only.
