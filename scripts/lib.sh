@@ -5,6 +5,9 @@
 # keyed so that a change of input rebuilds and an unchanged input does not.
 
 REXT2_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# CI may run with a reduced environment: fall back to the passwd entry.
+: "${HOME:=$(getent passwd "$(id -u)" | cut -d: -f6)}"
+export HOME
 REXT2_CACHE=${REXT2_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rext2}
 # The Debian package that carries the kernel source, and where it comes from.
 REXT2_KPKG=${REXT2_KPKG:-linux-source-7.3}
