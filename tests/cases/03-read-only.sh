@@ -6,8 +6,7 @@
 
 img=$REXT2_WORK/full-1024.img
 cp "$img" /tmp/rext2-ro.img
-dev=$(losetup -f --show /tmp/rext2-ro.img)
-T_LOOPS+=("$dev")
+dev=$(attach_rw /tmp/rext2-ro.img)
 sum_before=$(md5sum </tmp/rext2-ro.img)
 mkdir -p "$T_MNT/rw"
 if mount -t rext2 -o rw "$dev" "$T_MNT/rw" 2>/dev/null && ! is_ro_mount "$T_MNT/rw"; then

@@ -26,8 +26,7 @@ while IFS=$'\t' read -r file case field expect; do
 		umount "$m" 2>/dev/null
 		# A read-only loop device would be refused before rext2 sees it.
 		cp "$dir/$file" /tmp/rext2-rw.img
-		rw=$(losetup -f --show /tmp/rext2-rw.img)
-		T_LOOPS+=("$rw")
+		rw=$(attach_rw /tmp/rext2-rw.img)
 		if mount -t rext2 -o rw "$rw" "$m" 2>/dev/null && ! is_ro_mount "$m"; then
 			fail "$case ($field): read-write mount accepted"
 		fi

@@ -7,7 +7,11 @@
 : "${REXT2_ROOT:?}" "${REXT2_WORK:?}"
 T_NAME=${T_NAME:-$(basename "$0" .sh)}
 T_MNT=/tmp/rext2-mnt/$T_NAME
-T_LOOPS=()
+# Loop devices this case attached. A file, not an array: attach runs in
+# command substitutions (subshells), whose variables never come back.
+T_LOOPS=/tmp/rext2-mnt/$T_NAME.loops
+mkdir -p /tmp/rext2-mnt
+: >"$T_LOOPS"
 T_FAILS=0
 KSFT_SKIP=4
 
@@ -23,14 +27,16 @@ note() { echo "$*"; }
 # attach FILE [LBS]: read-only loop device for FILE, optionally with a
 # logical block size; prints the device.
 attach() {
-	local dev
 	if [ -n "${2:-}" ]; then
-		dev=$(losetup -f --show -r -b "$2" "$1")
+		losetup -f --show -r -b "$2" "$1" | tee -a "$T_LOOPS"
 	else
-		dev=$(losetup -f --show -r "$1")
+		losetup -f --show -r "$1" | tee -a "$T_LOOPS"
 	fi
-	T_LOOPS+=("$dev")
-	echo "$dev"
+}
+
+# attach_rw FILE: a writable loop device for FILE; prints the device.
+attach_rw() {
+	losetup -f --show "$1" | tee -a "$T_LOOPS"
 }
 
 # mnt FSTYPE DEV DIR [OPTS]: mount, creating DIR; returns mount's status.
@@ -44,10 +50,10 @@ cleanup() {
 	for m in $(awk -v p="$T_MNT" 'index($2, p) == 1 { print $2 }' /proc/mounts | sort -r); do
 		umount "$m" || umount -l "$m"
 	done
-	for m in "${T_LOOPS[@]}"; do
+	while read -r m; do
 		losetup -d "$m" 2>/dev/null || true
-	done
-	T_LOOPS=()
+	done <"$T_LOOPS"
+	: >"$T_LOOPS"
 }
 trap cleanup EXIT
 
