@@ -2,7 +2,7 @@
 
 //! Block group descriptors (32 bytes each in ext2).
 
-use super::le::{u16_at, u32_at};
+use super::le::{put_u16, put_u32, u16_at, u32_at};
 
 /// Size of one ext2 group descriptor on disk.
 pub(crate) const DESC_SIZE: usize = 32;
@@ -30,5 +30,20 @@ impl GroupDesc {
             free_inodes: u16_at(block, o + 14)?,
             used_dirs: u16_at(block, o + 16)?,
         })
+    }
+
+    /// Writes the six modelled fields into descriptor number `idx` of a
+    /// descriptor block, leaving its other bytes (flags, padding, reserved)
+    /// alone. Returns `None`, writing nothing, if the 32-byte descriptor
+    /// does not fit in `block`.
+    pub(crate) fn encode(&self, block: &mut [u8], idx: usize) -> Option<()> {
+        let o = idx.checked_mul(DESC_SIZE)?;
+        let d = block.get_mut(o..o.checked_add(DESC_SIZE)?)?;
+        put_u32(d, 0, self.block_bitmap)?;
+        put_u32(d, 4, self.inode_bitmap)?;
+        put_u32(d, 8, self.inode_table)?;
+        put_u16(d, 12, self.free_blocks)?;
+        put_u16(d, 14, self.free_inodes)?;
+        put_u16(d, 16, self.used_dirs)
     }
 }

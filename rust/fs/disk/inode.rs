@@ -2,7 +2,7 @@
 
 //! The ext2 on-disk inode (the first 128 bytes, common to every revision).
 
-use super::le::{u16_at, u32_at};
+use super::le::{put_u16, put_u32, u16_at, u32_at};
 
 /// Number of block pointers in `i_block`.
 pub(crate) const N_BLOCKS: usize = 15;
@@ -33,6 +33,9 @@ pub(crate) const S_IFDIR: u16 = 0o040000;
 pub(crate) const S_IFCHR: u16 = 0o020000;
 /// FIFO.
 pub(crate) const S_IFIFO: u16 = 0o010000;
+
+/// Size of the base inode every revision has.
+pub(crate) const BASE_INODE_SIZE: usize = 128;
 
 /// What kind of object an inode is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -99,6 +102,41 @@ impl RawInode {
         })
     }
 
+    /// Writes the 128-byte base inode at the start of `b`: the inverse of
+    /// [`RawInode::decode`].
+    ///
+    /// Only the modelled fields are written. `i_size_high` (bytes 108..112)
+    /// gets `size >> 32` for regular files and is left alone otherwise (it is
+    /// `i_dir_acl` there), as Linux ext2 does. `osd1`, `i_faddr`, the
+    /// fragment and reserved bytes of `osd2` and anything past byte 128 keep
+    /// their contents. Returns `None`, writing nothing, if `b` is shorter
+    /// than 128 bytes.
+    pub(crate) fn encode(&self, b: &mut [u8]) -> Option<()> {
+        let b = b.get_mut(..BASE_INODE_SIZE)?;
+        put_u16(b, 0, self.mode)?;
+        put_u16(b, 2, self.uid as u16)?;
+        put_u32(b, 4, self.size as u32)?;
+        put_u32(b, 8, self.atime)?;
+        put_u32(b, 12, self.ctime)?;
+        put_u32(b, 16, self.mtime)?;
+        put_u32(b, 20, self.dtime)?;
+        put_u16(b, 24, self.gid as u16)?;
+        put_u16(b, 26, self.links_count)?;
+        put_u32(b, 28, self.blocks)?;
+        put_u32(b, 32, self.flags)?;
+        for (i, &p) in self.block.iter().enumerate() {
+            put_u32(b, 40 + 4 * i, p)?;
+        }
+        put_u32(b, 100, self.generation)?;
+        put_u32(b, 104, self.file_acl)?;
+        if self.mode & S_IFMT == S_IFREG {
+            put_u32(b, 108, (self.size >> 32) as u32)?;
+        }
+        put_u16(b, 120, (self.uid >> 16) as u16)?;
+        put_u16(b, 122, (self.gid >> 16) as u16)?;
+        Some(())
+    }
+
     /// The kind of object, or `None` for an invalid `i_mode` type.
     pub(crate) fn kind(&self) -> Option<Kind> {
         match self.mode & S_IFMT {
@@ -134,15 +172,30 @@ impl RawInode {
     }
 }
 
+/// `(i_block[0], i_block[1])` of a device inode for the kernel `dev_t`
+/// `rdev` (major in the top 12 bits, minor in the low 20), as Linux ext2
+/// writes them: the old 16-bit encoding in `i_block[0]` when major and minor
+/// both fit in a byte, otherwise the new 32-bit encoding in `i_block[1]`.
+/// [`RawInode::rdev`] decodes either.
+pub(crate) fn encode_rdev(rdev: u32) -> [u32; 2] {
+    let major = rdev >> 20;
+    let minor = rdev & 0xfffff;
+    if major < 256 && minor < 256 {
+        [(major << 8) | minor, 0]
+    } else {
+        [0, (minor & 0xff) | (major << 8) | ((minor & !0xff) << 12)]
+    }
+}
+
 /// The bytes of `i_block` as stored on disk (a fast symlink's target).
 pub(crate) fn block_bytes(block: &[u32; N_BLOCKS]) -> [u8; FAST_LINK_MAX] {
     let mut out = [0u8; FAST_LINK_MAX];
     for (i, p) in block.iter().enumerate() {
-        let [a, b, c, d] = p.to_le_bytes();
-        out[4 * i] = a;
-        out[4 * i + 1] = b;
-        out[4 * i + 2] = c;
-        out[4 * i + 3] = d;
+        for (k, byte) in p.to_le_bytes().into_iter().enumerate() {
+            if let Some(o) = out.get_mut(i * 4 + k) {
+                *o = byte;
+            }
+        }
     }
     out
 }

@@ -6,6 +6,7 @@
 //! the host test crate (`tools/host-tests`) compiles the very same files and
 //! runs unit and property tests on them.
 
+pub(crate) mod bitmap;
 pub(crate) mod block_path;
 pub(crate) mod dirent;
 pub(crate) mod group;

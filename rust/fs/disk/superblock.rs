@@ -3,7 +3,7 @@
 //! The ext2 superblock: decoding, validation and the geometry derived from it.
 
 use super::group::{GroupDesc, DESC_SIZE};
-use super::le::{u16_at, u32_at};
+use super::le::{put_u16, put_u32, u16_at, u32_at};
 use core::fmt;
 
 /// Byte offset of the primary superblock on the device.
@@ -109,10 +109,17 @@ pub(crate) struct RawSuper {
     pub(crate) mtime: u32,
     pub(crate) wtime: u32,
     pub(crate) mnt_count: u16,
+    /// `s_max_mnt_count`, a signed 16-bit value on disk (-1: no limit).
+    pub(crate) max_mnt_count: u16,
     pub(crate) magic: u16,
     pub(crate) state: u16,
     pub(crate) errors: u16,
+    pub(crate) lastcheck: u32,
     pub(crate) rev_level: u32,
+    /// Owner of the reserved blocks.
+    pub(crate) def_resuid: u16,
+    /// Group of the reserved blocks.
+    pub(crate) def_resgid: u16,
     pub(crate) first_ino: u32,
     pub(crate) inode_size: u16,
     pub(crate) feature_compat: u32,
@@ -145,10 +152,14 @@ impl RawSuper {
             mtime: g32(44),
             wtime: g32(48),
             mnt_count: g16(52),
+            max_mnt_count: g16(54),
             magic: g16(56),
             state: g16(58),
             errors: g16(60),
+            lastcheck: g32(64),
             rev_level,
+            def_resuid: g16(80),
+            def_resgid: g16(82),
             first_ino: if dynamic { g32(84) } else { GOOD_OLD_FIRST_INO },
             inode_size: if dynamic {
                 g16(88)
@@ -161,13 +172,32 @@ impl RawSuper {
             first_meta_bg: if dynamic { g32(260) } else { 0 },
             uuid: {
                 let mut u = [0u8; 16];
-                u.copy_from_slice(&b[104..120]);
+                for (d, s) in u.iter_mut().zip(b.get(104..120).unwrap_or(&[])) {
+                    *d = *s;
+                }
                 u
             },
         })
     }
 
-    /// The block size, if `s_log_block_size` is one rext2 supports.
+    /// Writes the fields a mounted filesystem changes into the on-disk
+    /// superblock record `b`: the free block and inode counts, `s_mtime`,
+    /// `s_wtime`, `s_mnt_count`, `s_state` and the three feature words.
+    /// Every other byte keeps its contents. Returns `None`, writing nothing,
+    /// if `b` is shorter than `SB_SIZE`.
+    pub(crate) fn encode_mutable(&self, b: &mut [u8]) -> Option<()> {
+        let b = b.get_mut(..SB_SIZE)?;
+        put_u32(b, 12, self.free_blocks_count)?;
+        put_u32(b, 16, self.free_inodes_count)?;
+        put_u32(b, 44, self.mtime)?;
+        put_u32(b, 48, self.wtime)?;
+        put_u16(b, 52, self.mnt_count)?;
+        put_u16(b, 58, self.state)?;
+        put_u32(b, 92, self.feature_compat)?;
+        put_u32(b, 96, self.feature_incompat)?;
+        put_u32(b, 100, self.feature_ro_compat)
+    }
+
     /// The `statfs` fsid: both halves of the UUID folded together, as ext2 does.
     pub(crate) fn fsid(&self) -> u64 {
         let lo = u64::from_le_bytes([
@@ -193,6 +223,7 @@ impl RawSuper {
         lo ^ hi
     }
 
+    /// The block size, if `s_log_block_size` is one rext2 supports.
     pub(crate) fn block_size(&self) -> Result<u32, SbError> {
         match self.log_block_size {
             0..=2 => Ok(1024 << self.log_block_size),
@@ -393,7 +424,9 @@ impl Geometry {
 
     /// Group that holds inode `ino` (>= 1).
     pub(crate) fn inode_group(&self, ino: u32) -> u32 {
-        (ino - 1) / self.inodes_per_group
+        ino.saturating_sub(1)
+            .checked_div(self.inodes_per_group)
+            .unwrap_or(0)
     }
 
     /// The largest file size the indirect-block tree allows, with ext2's

@@ -11,11 +11,17 @@ pub mod dio;
 #[cfg(test)]
 mod rng;
 #[cfg(test)]
+mod test_bitmap;
+#[cfg(test)]
 mod test_block_path;
 #[cfg(test)]
 mod test_dio_plan;
 #[cfg(test)]
 mod test_dirent;
+#[cfg(test)]
+mod test_dirent_mut;
+#[cfg(test)]
+mod test_encode;
 #[cfg(test)]
 mod test_inode;
 #[cfg(test)]
