@@ -13,6 +13,8 @@ use crate::kernel_ext::super_block::SuperBlock;
 pub(crate) mod plan;
 pub(crate) mod read;
 pub(crate) mod stats;
+mod target;
+pub(crate) mod write;
 
 /// A filesystem that uses the engine: it keeps the per-mount counters.
 pub(crate) trait DioFs: FileSystem {

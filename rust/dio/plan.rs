@@ -81,6 +81,8 @@ pub(crate) enum AsmEvent {
     CutFull,
     /// A boundary chunk's bio was submitted ahead of the next mapping.
     BoundaryFlush,
+    /// Zeros were written into part of a newly allocated block.
+    ZeroFill,
 }
 
 /// A piece of the request: `len` bytes at `offset` in `page`, which go to
@@ -340,5 +342,151 @@ pub(crate) fn walk_read<T: ReadTarget>(
         }
     }
     asm.finish(target)?;
+    Ok(done)
+}
+
+/// The filesystem side of a write, as the walker sees it.
+pub(crate) trait WriteTarget: BioSink {
+    /// Error type of the mapper.
+    type Error;
+    /// Maps fs blocks `fs_block..fs_block + max`, allocating a hole if
+    /// `create`.
+    fn map(&mut self, fs_block: u64, max: u64, create: bool) -> Result<Found, Self::Error>;
+    /// Fs blocks `pblk..pblk + len` were just allocated: forget any stale
+    /// buffer-cache copy (`clean_bdev_aliases`).
+    fn new_blocks(&mut self, pblk: u64, len: u64);
+    /// The page of zeros written by sub-block zeroing.
+    fn zero_page(&self) -> Self::Page;
+    /// Current `i_size` (the hole-filling rule reads it per mapping).
+    fn i_size(&self) -> u64;
+}
+
+/// Walks a write (`do_direct_IO` for WRITE, `DIO_SKIP_HOLES`): no block
+/// that overlaps `[0, i_size)` is allocated, so a hole there stops the
+/// walk (fs/direct-io.c's -ENOTBLK: the caller writes the rest buffered);
+/// blocks past the last one holding data are allocated, and with
+/// `blkfactor > 0` the parts of a new fs block the request does not cover
+/// are written from the zero page, before the first chunk (once) and
+/// after the last (always, even when the walk stops early). Returns the
+/// data bytes handed to bios (zeros not counted).
+pub(crate) fn walk_write<T: WriteTarget>(
+    req: &ReadRequest,
+    segments: impl IntoIterator<Item = (T::Page, u32, u32)>,
+    target: &mut T,
+) -> Result<u64, PlanError<T::Error>> {
+    let bits = req.blk.bits;
+    let bf = req.blk.blkfactor;
+    let per_fs = 1u64 << bf;
+    let mut asm = Assembler::<T::Page>::new(bits);
+    let mut block_in_file = req.pos >> bits;
+    let final_block = (req.pos + req.count) >> bits;
+    let mut available = 0u64;
+    let mut next = 0u64;
+    let mut map_boundary = false;
+    let mut map_new = false;
+    let mut start_zero_done = false;
+    let mut done = 0u64;
+    let mut result = Ok(());
+    'pages: for (page, mut off, mut len) in segments {
+        while len > 0 && block_in_file < final_block {
+            if available == 0 {
+                let fs_start = block_in_file >> bf;
+                let fs_end = (final_block - 1) >> bf;
+                let i_size = target.i_size();
+                let create = !(i_size > 0 && fs_start <= (i_size - 1) >> (bits + bf));
+                let found = match target.map(fs_start, fs_end - fs_start + 1, create) {
+                    Ok(f) => f,
+                    Err(e) => {
+                        result = Err(PlanError::Map(e));
+                        break 'pages;
+                    }
+                };
+                let Found::Mapped {
+                    pblk,
+                    len: n,
+                    new,
+                    boundary,
+                } = found
+                else {
+                    // A hole inside i_size: the rest goes buffered.
+                    break 'pages;
+                };
+                if new {
+                    target.new_blocks(pblk, n);
+                }
+                let rem = block_in_file & (per_fs - 1);
+                available = (n << bf) - rem;
+                next = pblk << bf;
+                map_new = new;
+                map_boundary = boundary;
+                if !start_zero_done {
+                    start_zero_done = true;
+                    if new && rem > 0 {
+                        let zero = Chunk {
+                            page: target.zero_page(),
+                            offset: 0,
+                            len: (rem << bits) as u32,
+                            block: next,
+                            pos: block_in_file << bits,
+                        };
+                        if let Err(e) = asm.section(target, zero, false) {
+                            result = Err(e);
+                            break 'pages;
+                        }
+                        target.note(AsmEvent::ZeroFill);
+                    }
+                }
+                next += rem;
+            }
+            let blocks = available
+                .min(u64::from(len) >> bits)
+                .min(final_block - block_in_file);
+            if blocks == 0 {
+                result = Err(PlanError::Invariant);
+                break 'pages;
+            }
+            let bytes = (blocks << bits) as u32;
+            let boundary = blocks == available && map_boundary;
+            let chunk = Chunk {
+                page,
+                offset: off,
+                len: bytes,
+                block: next,
+                pos: block_in_file << bits,
+            };
+            if let Err(e) = asm.section(target, chunk, boundary) {
+                result = Err(e);
+                break 'pages;
+            }
+            next += blocks;
+            block_in_file += blocks;
+            available -= blocks;
+            off += bytes;
+            len -= bytes;
+            done += u64::from(bytes);
+        }
+        if block_in_file >= final_block {
+            break;
+        }
+    }
+    // Tail zeroing runs whatever happened above (DIO-SPEC 6.2).
+    let k = block_in_file & (per_fs - 1);
+    if map_new && k > 0 {
+        let zero = Chunk {
+            page: target.zero_page(),
+            offset: 0,
+            len: ((per_fs - k) << bits) as u32,
+            block: next,
+            pos: block_in_file << bits,
+        };
+        let r = asm.section(target, zero, false);
+        target.note(AsmEvent::ZeroFill);
+        if result.is_ok() {
+            result = r;
+        }
+    }
+    let r = asm.finish(target);
+    result?;
+    r?;
     Ok(done)
 }

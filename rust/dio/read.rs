@@ -10,84 +10,16 @@
 //! requests are completed synchronously for now (see
 //! Documentation/rext2.rst).
 
-use super::plan::{
-    dio_block, walk_read, AsmEvent, BioSink, Found, PlanError, ReadRequest, ReadTarget,
-};
+use super::plan::{dio_block, walk_read, PlanError, ReadRequest};
 use super::stats::DioStats;
+use super::target::Target;
 use super::DioFs;
-use crate::kernel_ext::bio::{with_plug, ReadIo};
-use crate::kernel_ext::block_map::Mapping;
+use crate::kernel_ext::bio::{with_plug, Dir, RoundIo};
 use crate::kernel_ext::fs_type::FileSystem;
 use crate::kernel_ext::inode::Inode;
 use crate::kernel_ext::kiocb::{IovIter, Kiocb};
-use crate::kernel_ext::pages::{PageBatch, PageRef, BATCH_PAGES};
+use crate::kernel_ext::pages::PageBatch;
 use kernel::prelude::*;
-
-/// The engine's view of one round: the file's mapper and the bios.
-struct Target<'a, 'b, T: FileSystem> {
-    inode: &'a Inode<T>,
-    io: &'b mut ReadIo<'a>,
-    stats: &'a DioStats,
-}
-
-impl<'a, T: FileSystem> BioSink for Target<'a, '_, T> {
-    type Page = PageRef<'a>;
-
-    fn new_bio(&mut self, block: u64) {
-        DioStats::add(&self.stats.bios, 1);
-        self.io.new_bio(block, BATCH_PAGES as u32);
-    }
-
-    fn add(&mut self, page: PageRef<'a>, offset: u32, len: u32) -> bool {
-        self.io.add(page, offset, len)
-    }
-
-    fn submit(&mut self) {
-        self.io.submit();
-    }
-
-    fn note(&mut self, event: AsmEvent) {
-        let s = self.stats;
-        let c = match event {
-            AsmEvent::Merged => &s.merged,
-            AsmEvent::CutDisk => &s.cut_disk,
-            AsmEvent::CutFile => &s.cut_file,
-            AsmEvent::CutFull => &s.cut_full,
-            AsmEvent::BoundaryFlush => &s.boundary_flushes,
-        };
-        DioStats::add(c, 1);
-    }
-}
-
-impl<'a, T: FileSystem> ReadTarget for Target<'a, '_, T> {
-    type Error = Error;
-
-    fn map(&mut self, fs_block: u64, max: u64) -> Result<Found> {
-        Ok(match T::map_blocks(self.inode, fs_block, max, false)? {
-            Mapping::Hole { .. } => Found::Hole,
-            Mapping::Mapped {
-                pblk,
-                len,
-                new,
-                boundary,
-            } => Found::Mapped {
-                pblk,
-                len,
-                new,
-                boundary,
-            },
-        })
-    }
-
-    fn zero(&mut self, page: PageRef<'a>, offset: u32, len: u32) -> Result {
-        DioStats::add(&self.stats.hole_blocks, 1);
-        page.zero(offset, len)
-    }
-
-    fn i_size(&self) -> u64 {
-        self.inode.size().max(0) as u64
-    }
-}
 
 /// `direct_IO` for a read. Returns the bytes read (short at EOF), or the
 /// error that stopped it; a bio error wins over partial progress.
@@ -151,7 +83,7 @@ fn read<T: FileSystem>(
             count: bytes as u64,
             blk,
         };
-        let mut io = ReadIo::new(inode.sb(), &batch, blk.bits)?;
+        let mut io = RoundIo::new(inode.sb(), &batch, blk.bits, Dir::Read)?;
         let walked = with_plug(|| {
             let mut target = Target {
                 inode,

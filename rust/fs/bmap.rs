@@ -1,68 +1,293 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The indirect-block mapper: logical file blocks to disk blocks, in runs.
+//! The indirect-block mapper: logical file blocks to disk blocks, in runs,
+//! allocating on request (ext2's `ext2_get_blocks`).
 
+use super::alloc;
 use super::disk::block_path::BlockPath;
-use super::disk::le::u32_at;
+use super::disk::le::{put_u32, u32_at};
+use super::inode::InodeState;
 use super::{corrupted, Ext2};
 use crate::kernel_ext::block_map::Mapping;
+use crate::kernel_ext::buffer::Buffer;
 use crate::kernel_ext::inode::Inode;
 use kernel::prelude::*;
 
 /// Maps up to `max` blocks from `lblk` on. A run ends where the pointers
 /// stop being consecutive or at the end of the pointer array that holds
-/// them (the next block needs another indirect block: `boundary`).
-pub(super) fn map_blocks(inode: &Inode<Ext2>, lblk: u64, max: u64) -> Result<Mapping> {
-    let geo = &inode.sb().info().geo;
-    let bits = geo.ptr_bits();
-    let Some(path) = BlockPath::new(lblk, bits) else {
-        return Ok(Mapping::Hole { len: 1 });
+/// them (the next block needs another indirect block: `boundary`). With
+/// `create`, a hole at `lblk` is filled with newly allocated blocks (as
+/// many contiguous ones as the allocator gives, up to `max` and the end of
+/// the pointer array), returned with `new` set.
+pub(super) fn map_blocks(
+    inode: &Inode<Ext2>,
+    lblk: u64,
+    max: u64,
+    create: bool,
+) -> Result<Mapping> {
+    let mut st = inode.info().state.lock();
+    map_locked(inode, &mut st, lblk, max.max(1), create)
+}
+
+/// Where the walk down the tree stopped.
+struct Walk {
+    path: BlockPath,
+    /// `bufs[level]`: the indirect block holding the pointer array of
+    /// `level` (`level >= 1`; level 0 is `i_block`).
+    bufs: [Option<Buffer>; 4],
+    /// `blocks[level]`: the block number of `bufs[level]`.
+    blocks: [u32; 4],
+    /// The first level whose pointer is zero, if any.
+    missing: Option<usize>,
+    /// The pointer found at the last level reached.
+    ptr: u32,
+}
+
+fn walk(inode: &Inode<Ext2>, st: &InodeState, path: BlockPath) -> Result<Walk> {
+    let mut w = Walk {
+        path,
+        bufs: [None, None, None, None],
+        blocks: [0; 4],
+        missing: None,
+        ptr: *st.block.get(path.offsets[0] as usize).ok_or(EIO)?,
     };
-    let root = inode.info().block;
-    let mut ptr = root[path.offsets[0] as usize];
-    let mut leaf = None;
     for level in 1..path.depth {
-        if ptr == 0 {
-            let len = path.blocks_left_under(level - 1, bits).min(max);
-            return Ok(Mapping::Hole { len });
+        if w.ptr == 0 {
+            w.missing = Some(level - 1);
+            return Ok(w);
         }
-        check_block(inode, ptr)?;
-        let bh = inode.sb().bread(ptr.into())?;
-        let at = path.offsets[level] as usize * 4;
-        ptr = u32_at(bh.data(), at).ok_or(EIO)?;
-        if level + 1 == path.depth {
-            leaf = Some(bh);
+        check_block(inode, w.ptr)?;
+        let mut bh = inode.sb().bread(w.ptr.into())?;
+        let next = {
+            let l = bh.lock();
+            u32_at(l.data(), path.offsets[level] as usize * 4).ok_or(EIO)?
+        };
+        w.bufs[level] = Some(bh);
+        w.blocks[level] = w.ptr;
+        w.ptr = next;
+    }
+    if w.ptr == 0 {
+        w.missing = Some(path.depth - 1);
+    }
+    Ok(w)
+}
+
+/// Reads `out.len()` pointers of the array at `level` from index `first`.
+fn read_ptrs(st: &InodeState, w: &mut Walk, level: usize, first: usize, out: &mut [u32]) -> Result {
+    match w.bufs.get_mut(level).and_then(|b| b.as_mut()) {
+        None => {
+            let src = st.block.get(first..first + out.len()).ok_or(EIO)?;
+            for (d, s) in out.iter_mut().zip(src) {
+                *d = *s;
+            }
+        }
+        Some(bh) => {
+            let l = bh.lock();
+            for (i, p) in out.iter_mut().enumerate() {
+                *p = u32_at(l.data(), (first + i) * 4).ok_or(EIO)?;
+            }
         }
     }
-    let avail = path.leaf_entries_left(bits).min(max);
-    // The pointers after `ptr` in its array, for extending the run.
-    let next = |i: u64| -> Option<u32> {
-        let idx = u64::from(path.offsets[path.depth - 1]) + i;
-        match &leaf {
-            None => root.get(idx as usize).copied(),
-            Some(bh) => u32_at(bh.data(), (idx * 4) as usize),
+    Ok(())
+}
+
+/// How many pointers of the array at `level`, from index `first` on (at
+/// most `limit`), satisfy `pred(i, ptr)`, stopping at the first that fails.
+fn count_while(
+    st: &InodeState,
+    w: &mut Walk,
+    level: usize,
+    first: usize,
+    limit: u64,
+    mut pred: impl FnMut(u64, u32) -> bool,
+) -> Result<u64> {
+    let mut n = 0u64;
+    let mut chunk = [0u32; 16];
+    while n < limit {
+        let take = ((limit - n) as usize).min(chunk.len());
+        let part = chunk.get_mut(..take).ok_or(EIO)?;
+        read_ptrs(st, w, level, first + n as usize, part)?;
+        for p in part.iter() {
+            if !pred(n, *p) {
+                return Ok(n);
+            }
+            n += 1;
         }
+    }
+    Ok(n)
+}
+
+pub(super) fn map_locked(
+    inode: &Inode<Ext2>,
+    st: &mut InodeState,
+    lblk: u64,
+    max: u64,
+    create: bool,
+) -> Result<Mapping> {
+    let bits = inode.sb().info().geo.ptr_bits();
+    let Some(path) = BlockPath::new(lblk, bits) else {
+        return if create {
+            Err(EFBIG)
+        } else {
+            Ok(Mapping::Hole { len: 1 })
+        };
     };
-    if ptr == 0 {
-        let mut len = 1;
-        while len < avail && next(len) == Some(0) {
-            len += 1;
+    let mut w = walk(inode, st, path)?;
+    let leaf = path.depth - 1;
+    let leaf_off = path.offsets[leaf] as usize;
+    let avail = path.leaf_entries_left(bits);
+    let boundary = |len: u64| len == avail;
+    match w.missing {
+        None => {
+            let first = w.ptr;
+            check_block(inode, first)?;
+            let len = count_while(st, &mut w, leaf, leaf_off, avail.min(max), |i, p| {
+                u64::from(p) == u64::from(first) + i
+            })?;
+            Ok(Mapping::Mapped {
+                pblk: first.into(),
+                len,
+                new: false,
+                boundary: boundary(len),
+            })
         }
-        return Ok(Mapping::Hole { len });
+        Some(level) if !create => {
+            let len = if level == leaf {
+                count_while(st, &mut w, leaf, leaf_off, avail.min(max), |_, p| p == 0)?
+            } else {
+                path.blocks_left_under(level, bits).min(max)
+            };
+            Ok(Mapping::Hole { len: len.max(1) })
+        }
+        Some(level) => allocate(inode, st, &mut w, lblk, level, max),
     }
-    check_block(inode, ptr)?;
-    let mut len = 1;
-    while len < avail && next(len) == ptr.checked_add(len as u32) {
-        len += 1;
+}
+
+/// The goal for the first new block (ext2's `ext2_find_goal`): right after
+/// the last allocation if this writer is sequential, else near the nearest
+/// allocated pointer before ours in the same array, else near the
+/// indirect block holding the array, else the start of the inode's group.
+fn find_goal(inode: &Inode<Ext2>, st: &InodeState, w: &mut Walk, lblk: u64, level: usize) -> u32 {
+    if let Some((l, p)) = st.last_alloc {
+        if l + 1 == lblk {
+            return p.wrapping_add(1);
+        }
     }
-    // The run reaches the last pointer of its array (the 12 direct slots
-    // or an indirect block): the next block needs another indirect block.
-    let boundary = len == path.leaf_entries_left(bits);
+    let off = w.path.offsets[level] as usize;
+    let mut p = [0u32; 1];
+    for i in (0..off).rev() {
+        if read_ptrs(st, w, level, i, &mut p).is_ok() && p[0] != 0 {
+            return p[0];
+        }
+    }
+    if level > 0 {
+        return w.blocks[level];
+    }
+    let geo = &inode.sb().info().geo;
+    let group = geo.inode_group(inode.ino() as u32);
+    geo.group_first_block(group) as u32
+}
+
+/// Fills the hole at `level` of the walk with new blocks.
+fn allocate(
+    inode: &Inode<Ext2>,
+    st: &mut InodeState,
+    w: &mut Walk,
+    lblk: u64,
+    level: usize,
+    max: u64,
+) -> Result<Mapping> {
+    let sb = inode.sb();
+    let bits = sb.info().geo.ptr_bits();
+    let path = w.path;
+    let leaf = path.depth - 1;
+    let nind = leaf - level;
+    let avail = path.leaf_entries_left(bits);
+    let want = if nind == 0 {
+        let off = path.offsets[leaf] as usize;
+        count_while(st, w, leaf, off, avail.min(max), |_, p| p == 0)?
+    } else {
+        avail.min(max)
+    }
+    .clamp(1, u64::from(u32::MAX / 2)) as u32;
+
+    // The new indirect blocks (top down), then one run of data blocks.
+    let mut ind = [0u32; 3];
+    let mut got = 0usize;
+    let mut goal = find_goal(inode, st, w, lblk, level);
+    let (first, n) = loop {
+        let need = (nind - got) as u32 + want;
+        let (mut s, mut k) = match alloc::alloc_blocks(sb, goal, need) {
+            Ok(r) => r,
+            Err(e) => {
+                for b in ind.iter().take(got) {
+                    let _ = alloc::free_blocks(sb, *b, 1);
+                }
+                return Err(e);
+            }
+        };
+        while got < nind && k > 0 {
+            ind[got] = s;
+            got += 1;
+            s += 1;
+            k -= 1;
+        }
+        if k > 0 {
+            break (s, k);
+        }
+        goal = s;
+    };
+
+    // Build the new indirect blocks, each pointing at the next, the last
+    // at the data run.
+    for i in 0..nind {
+        let mut bh = sb.zeroed_block(ind[i].into())?;
+        {
+            let arr_level = level + 1 + i;
+            let off = path.offsets[arr_level] as usize;
+            let mut l = bh.lock();
+            let d = l.data_mut();
+            if i + 1 < nind {
+                put_u32(d, off * 4, ind[i + 1]).ok_or(EIO)?;
+            } else {
+                for j in 0..n as usize {
+                    put_u32(d, (off + j) * 4, first + j as u32).ok_or(EIO)?;
+                }
+            }
+        }
+        inode.mark_buffer_dirty(&bh);
+    }
+
+    // Splice the new branch (or the data run) into the existing tree.
+    let off = path.offsets[level] as usize;
+    let count = if nind == 0 { n as usize } else { 1 };
+    let value = |j: usize| if nind == 0 { first + j as u32 } else { ind[0] };
+    match w.bufs.get_mut(level).and_then(|b| b.as_mut()) {
+        None => {
+            for j in 0..count {
+                *st.block.get_mut(off + j).ok_or(EIO)? = value(j);
+            }
+        }
+        Some(bh) => {
+            {
+                let mut l = bh.lock();
+                let d = l.data_mut();
+                for j in 0..count {
+                    put_u32(d, (off + j) * 4, value(j)).ok_or(EIO)?;
+                }
+            }
+            inode.mark_buffer_dirty(bh);
+        }
+    }
+    let bytes = u64::from(nind as u32 + n) << inode.block_bits();
+    inode.account_bytes(bytes, true);
+    st.last_alloc = Some((lblk + u64::from(n) - 1, first + n - 1));
+    inode.mark_dirty();
     Ok(Mapping::Mapped {
-        pblk: ptr.into(),
-        len,
-        new: false,
-        boundary,
+        pblk: first.into(),
+        len: n.into(),
+        new: true,
+        boundary: u64::from(n) == avail,
     })
 }
 

@@ -1,23 +1,68 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Reading inodes from the inode table.
+//! Inodes: reading from and writing to the inode table, eviction.
 
-use super::disk::inode::{Kind, RawInode, N_BLOCKS};
-use super::{corrupted, Ext2};
-use crate::kernel_ext::inode::{Attrs, InodeKind, NewInode};
+use super::disk::inode::{encode_rdev, Kind, RawInode, N_BLOCKS, S_IFMT, S_IFREG};
+use super::{alloc, corrupted, super_block, truncate, Ext2};
+use crate::kernel_ext::inode::{Attrs, Inode, InodeKind, NewInode};
+use crate::kernel_ext::task::now_seconds;
+use kernel::new_mutex;
 use kernel::prelude::*;
+use kernel::sync::Mutex;
 
 /// Per-inode state kept next to the VFS inode.
-#[derive(Default)]
+#[pin_data]
 pub(crate) struct InodeInfo {
+    /// The block map and the on-disk fields the VFS inode lacks. The mutex
+    /// is ext2's `truncate_mutex`: it serialises allocation and truncation
+    /// of the block tree, and readers of it.
+    #[pin]
+    pub(crate) state: Mutex<InodeState>,
+}
+
+impl InodeInfo {
+    /// The state of a fresh in-core inode.
+    pub(crate) fn new() -> impl PinInit<Self> {
+        pin_init!(Self {
+            state <- new_mutex!(InodeState::default()),
+        })
+    }
+}
+
+/// What [`InodeInfo`] guards.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct InodeState {
     /// `i_block`: direct, indirect, double and triple indirect pointers
     /// (or a fast symlink's target, or a device number).
     pub(crate) block: [u32; N_BLOCKS],
     /// The symlink target lives in `block` rather than a data block.
     pub(crate) fast_link: bool,
-    /// `i_flags` from disk.
+    /// `i_flags`.
     pub(crate) flags: u32,
+    /// `i_dtime`: set when the inode is deleted.
+    pub(crate) dtime: u32,
+    /// `i_file_acl` (an extended attribute block, kept as found).
+    pub(crate) file_acl: u32,
+    /// Never written yet: the whole on-disk record is zeroed first.
+    pub(crate) new: bool,
+    /// The last block allocated, as (logical, physical): the goal for a
+    /// sequential writer's next block.
+    pub(crate) last_alloc: Option<(u64, u32)>,
 }
+
+/// Flags a new inode inherits from its directory (ext2's
+/// `EXT2_FL_INHERITED`: secrm, unrm, compr, sync, immutable excluded...).
+const FL_INHERITED: u32 = 0x0000_0001 // secrm
+    | 0x0000_0002 // unrm
+    | 0x0000_0004 // compr
+    | 0x0000_0008 // sync
+    | 0x0000_0040 // nodump
+    | 0x0000_0080 // noatime
+    | 0x0000_4000 // notail
+    | 0x0001_0000 // dirsync
+    | 0x0002_0000; // topdir
+/// Of those, the ones only directories keep.
+const FL_DIR_ONLY: u32 = 0x0001_0000 | 0x0002_0000;
 
 /// Fills in inode `inode.ino()` from its on-disk copy.
 pub(super) fn read_inode(inode: &mut NewInode<Ext2>) -> Result {
@@ -32,8 +77,9 @@ pub(super) fn read_inode(inode: &mut NewInode<Ext2>) -> Result {
     let table = info.groups.get(group as usize).ok_or(EINVAL)?.inode_table;
     let (block, off) = geo.inode_location(ino32, table);
     let raw = {
-        let bh = inode.sb().bread(block)?;
-        let bytes = bh.data().get(off..).ok_or(EIO)?;
+        let mut bh = inode.sb().bread(block)?;
+        let l = bh.lock();
+        let bytes = l.data().get(off..).ok_or(EIO)?;
         RawInode::decode(bytes, geo.large_file).ok_or(EIO)?
     };
     if raw.links_count == 0 && (raw.mode == 0 || raw.dtime != 0) {
@@ -57,10 +103,15 @@ pub(super) fn read_inode(inode: &mut NewInode<Ext2>) -> Result {
         generation: raw.generation,
     });
     let fast_link = raw.is_fast_symlink(geo.block_size);
-    let state = inode.info_mut();
-    state.block = raw.block;
-    state.flags = raw.flags;
-    state.fast_link = fast_link;
+    *inode.inode().info().state.lock() = InodeState {
+        block: raw.block,
+        fast_link,
+        flags: raw.flags,
+        dtime: raw.dtime,
+        file_acl: raw.file_acl,
+        new: false,
+        last_alloc: None,
+    };
     let kind = match kind {
         Kind::Regular => InodeKind::Regular,
         Kind::Directory => InodeKind::Directory,
@@ -79,4 +130,122 @@ pub(super) fn read_inode(inode: &mut NewInode<Ext2>) -> Result {
     };
     inode.set_kind(kind);
     Ok(())
+}
+
+/// Sets up the filesystem state of a newly created inode in `dir`.
+pub(super) fn init_new(new: &NewInode<Ext2>, dir: &Inode<Ext2>) {
+    let dir_flags = dir.info().state.lock().flags;
+    let mut flags = dir_flags & FL_INHERITED;
+    if new.inode().mode() & S_IFMT != super::disk::inode::S_IFDIR {
+        flags &= !FL_DIR_ONLY;
+    }
+    let mut st = new.inode().info().state.lock();
+    *st = InodeState {
+        flags,
+        new: true,
+        ..InodeState::default()
+    };
+}
+
+/// Writes the in-core inode into its inode table block; with `sync`, to
+/// the disk together with the metadata buffers it owns.
+pub(super) fn write_inode(inode: &Inode<Ext2>, sync: bool) -> Result {
+    let sb = inode.sb();
+    let info = sb.info();
+    let geo = info.geo;
+    let ino = inode.ino() as u32;
+    if !geo.ino_valid(ino) {
+        return Err(EIO);
+    }
+    let st = *inode.info().state.lock();
+    let mode = inode.mode();
+    let size = inode.size().max(0) as u64;
+    if mode & S_IFMT == S_IFREG && size > i32::MAX as u64 {
+        super_block::set_large_file(sb)?;
+    }
+    let (uid, gid) = inode.owner();
+    let (a, m, c) = inode.times();
+    let block = match mode & S_IFMT {
+        super::disk::inode::S_IFCHR | super::disk::inode::S_IFBLK => {
+            let [b0, b1] = encode_rdev(inode.rdev());
+            let mut b = [0u32; N_BLOCKS];
+            b[0] = b0;
+            b[1] = b1;
+            b
+        }
+        _ => st.block,
+    };
+    let raw = RawInode {
+        mode,
+        uid,
+        gid,
+        size,
+        atime: a as u32,
+        ctime: c as u32,
+        mtime: m as u32,
+        dtime: st.dtime,
+        links_count: inode.nlink().min(u16::MAX.into()) as u16,
+        blocks: inode.sectors().min(u32::MAX.into()) as u32,
+        flags: st.flags,
+        block,
+        generation: inode.generation(),
+        file_acl: st.file_acl,
+    };
+    let group = geo.inode_group(ino);
+    let table = info.groups.get(group as usize).ok_or(EINVAL)?.inode_table;
+    let (blk, off) = geo.inode_location(ino, table);
+    let mut bh = sb.bread(blk)?;
+    {
+        let mut l = bh.lock();
+        let rec = l
+            .data_mut()
+            .get_mut(off..off + geo.inode_size as usize)
+            .ok_or(EIO)?;
+        if st.new {
+            rec.fill(0);
+        }
+        raw.encode(rec).ok_or(EIO)?;
+    }
+    bh.mark_dirty();
+    if st.new {
+        inode.info().state.lock().new = false;
+    }
+    if sync {
+        inode.sync_buffers()?;
+        bh.sync()?;
+    }
+    Ok(())
+}
+
+/// Last reference gone: an inode with no links left is freed on disk
+/// (its blocks, then the inode itself, with `dtime` set).
+pub(super) fn evict(inode: &Inode<Ext2>) {
+    if inode.nlink() != 0 || inode.is_bad() {
+        let _ = inode.sync_buffers();
+        return;
+    }
+    let sb = inode.sb();
+    let is_dir = inode.mode() & S_IFMT == super::disk::inode::S_IFDIR;
+    inode.info().state.lock().dtime = now_seconds() as u32;
+    inode.set_size(0);
+    let fast = inode.info().state.lock().fast_link;
+    if !fast && has_blocks(inode) {
+        truncate::truncate_blocks(inode, 0);
+    }
+    if let Err(e) = write_inode(inode, false) {
+        pr_err!(
+            "inode {}: writing the deleted inode failed: {:?}\n",
+            inode.ino(),
+            e
+        );
+    }
+    if let Err(e) = alloc::free_inode(sb, inode.ino() as u32, is_dir) {
+        pr_err!("inode {}: freeing it failed: {:?}\n", inode.ino(), e);
+    }
+}
+
+/// Whether the inode's `i_block` may hold block pointers.
+fn has_blocks(inode: &Inode<Ext2>) -> bool {
+    let m = inode.mode() & S_IFMT;
+    m == S_IFREG || m == super::disk::inode::S_IFDIR || m == super::disk::inode::S_IFLNK
 }

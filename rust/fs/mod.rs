@@ -3,16 +3,21 @@
 //! The ext2 filesystem, written against the safe wrappers of
 //! `crate::kernel_ext`. No `unsafe` in here.
 
+mod alloc;
 mod bmap;
 mod dir;
 pub(crate) mod disk;
 mod inode;
+mod namei;
+mod ratelimit;
 mod super_block;
 mod symlink;
+mod truncate;
 
 use crate::dio::stats::DioStats;
 use crate::dio::DioFs;
 use crate::kernel_ext::block_map::Mapping;
+use crate::kernel_ext::dentry::{Dentry, Idmap};
 use crate::kernel_ext::dir::DirEmitter;
 use crate::kernel_ext::fs_type::{FileSystem, Statfs};
 use crate::kernel_ext::inode::{Inode, NewInode};
@@ -33,8 +38,19 @@ impl FileSystem for Ext2 {
     type SbInfo = SbInfo;
     type InodeInfo = InodeInfo;
 
+    fn inode_info() -> impl PinInit<InodeInfo> {
+        InodeInfo::new()
+    }
+
     fn fill_super(sb: &NewSuperBlock<'_, Self>) -> Result<SbInfo> {
         super_block::fill_super(sb)
+    }
+
+    fn mounted(sb: &SuperBlock<Self>) -> Result {
+        if sb.is_rdonly() {
+            return Ok(());
+        }
+        super_block::setup_rw(sb)
     }
 
     fn read_inode(inode: &mut NewInode<Self>) -> Result {
@@ -59,16 +75,76 @@ impl FileSystem for Ext2 {
 
     fn direct_io(iocb: &Kiocb<'_>, iter: &mut IovIter<'_>) -> Result<usize> {
         if iter.is_write() {
-            return Err(EROFS);
+            crate::dio::write::direct_write::<Self>(iocb, iter)
+        } else {
+            crate::dio::read::direct_read::<Self>(iocb, iter)
         }
-        crate::dio::read::direct_read::<Self>(iocb, iter)
     }
 
     fn map_blocks(inode: &Inode<Self>, lblk: u64, max: u64, create: bool) -> Result<Mapping> {
-        if create {
-            return Err(EROFS);
-        }
-        bmap::map_blocks(inode, lblk, max)
+        bmap::map_blocks(inode, lblk, max, create)
+    }
+
+    fn write_inode(inode: &Inode<Self>, sync: bool) -> Result {
+        inode::write_inode(inode, sync)
+    }
+
+    fn evict_inode(inode: &Inode<Self>) {
+        inode::evict(inode)
+    }
+
+    fn sync_fs(sb: &SuperBlock<Self>, wait: bool) -> Result {
+        super_block::sync_fs(sb, wait)
+    }
+
+    fn put_super(sb: &SuperBlock<Self>) {
+        super_block::put_super(sb)
+    }
+
+    fn remount(sb: &SuperBlock<Self>, rdonly: bool) -> Result {
+        super_block::remount(sb, rdonly)
+    }
+
+    fn create(dir: &Inode<Self>, dentry: &Dentry, idmap: Idmap, mode: u16, rdev: u32) -> Result {
+        namei::create(dir, dentry, idmap, mode, rdev)
+    }
+
+    fn mkdir(dir: &Inode<Self>, dentry: &Dentry, idmap: Idmap, mode: u16) -> Result {
+        namei::mkdir(dir, dentry, idmap, mode)
+    }
+
+    fn symlink(dir: &Inode<Self>, dentry: &Dentry, idmap: Idmap, target: &[u8]) -> Result {
+        namei::symlink(dir, dentry, idmap, target)
+    }
+
+    fn link(old: &Dentry, dir: &Inode<Self>, dentry: &Dentry) -> Result {
+        namei::link(old, dir, dentry)
+    }
+
+    fn unlink(dir: &Inode<Self>, dentry: &Dentry) -> Result {
+        namei::unlink(dir, dentry)
+    }
+
+    fn rmdir(dir: &Inode<Self>, dentry: &Dentry) -> Result {
+        namei::rmdir(dir, dentry)
+    }
+
+    fn rename(
+        old_dir: &Inode<Self>,
+        old: &Dentry,
+        new_dir: &Inode<Self>,
+        new: &Dentry,
+        flags: u32,
+    ) -> Result {
+        namei::rename(old_dir, old, new_dir, new, flags)
+    }
+
+    fn set_size(inode: &Inode<Self>, size: i64) -> Result {
+        truncate::set_size(inode, size)
+    }
+
+    fn truncate_blocks(inode: &Inode<Self>, size: i64) {
+        truncate::truncate_blocks(inode, size)
     }
 }
 
@@ -80,6 +156,17 @@ impl DioFs for Ext2 {
 
 /// Reports on-disk corruption found at run time and returns `-EUCLEAN`.
 fn corrupted(ino: u64, what: core::fmt::Arguments<'_>) -> Error {
-    pr_err!("corrupted filesystem: inode {}: {}\n", ino, what);
+    if ratelimit::allow() {
+        pr_err!("corrupted filesystem: inode {}: {}\n", ino, what);
+    }
+    EUCLEAN
+}
+
+/// Reports corrupt allocation metadata (a bitmap, a descriptor) in block
+/// `block` and returns `-EUCLEAN`.
+fn corrupted_block(block: u64, what: core::fmt::Arguments<'_>) -> Error {
+    if ratelimit::allow() {
+        pr_err!("corrupted filesystem: block {}: {}\n", block, what);
+    }
     EUCLEAN
 }

@@ -12,20 +12,41 @@ use kernel::prelude::*;
 /// Returns the link target (without a trailing NUL).
 pub(super) fn get_link(inode: &Inode<Ext2>) -> Result<KVec<u8>> {
     let size = usize::try_from(inode.size()).map_err(|_| EIO)?;
-    let info = inode.info();
     let mut out = KVec::with_capacity(size + 1, GFP_KERNEL)?;
-    if info.fast_link {
-        let buf = block_bytes(&info.block);
+    let (fast, block) = {
+        let st = inode.info().state.lock();
+        (st.fast_link, st.block)
+    };
+    if fast {
+        let buf = block_bytes(&block);
         out.extend_from_slice(buf.get(..size).ok_or(EIO)?, GFP_KERNEL)?;
         return Ok(out);
     }
-    let Mapping::Mapped { pblk, .. } = map_blocks(inode, 0, 1)? else {
+    let Mapping::Mapped { pblk, .. } = map_blocks(inode, 0, 1, false)? else {
         return Err(corrupted(
             inode.ino(),
             format_args!("slow symlink without a block"),
         ));
     };
-    let bh = inode.sb().bread(pblk)?;
-    out.extend_from_slice(bh.data().get(..size).ok_or(EIO)?, GFP_KERNEL)?;
+    let mut bh = inode.sb().bread(pblk)?;
+    out.resize(size, 0, GFP_KERNEL)?;
+    bh.read_at(0, &mut out)?;
     Ok(out)
+}
+
+/// Stores a long target in the new symlink's first block.
+pub(super) fn write_slow(inode: &Inode<Ext2>, target: &[u8]) -> Result {
+    let Mapping::Mapped { pblk, .. } = map_blocks(inode, 0, 1, true)? else {
+        return Err(EIO);
+    };
+    let mut bh = inode.sb().zeroed_block(pblk)?;
+    {
+        let mut l = bh.lock();
+        let dst = l.data_mut().get_mut(..target.len()).ok_or(ENAMETOOLONG)?;
+        for (d, s) in dst.iter_mut().zip(target) {
+            *d = *s;
+        }
+    }
+    inode.mark_buffer_dirty(&bh);
+    Ok(())
 }

@@ -10,6 +10,7 @@
 #include <linux/mpage.h>
 #include <linux/pagemap.h>
 #include <linux/statfs.h>
+#include <linux/writeback.h>
 #include "shim.h"
 
 /* Macro constants bindgen cannot evaluate, as typed constants. */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Read bios over a page batch, and the wait for their completion.
+//! Bios over a page batch (reads, or writes with the zero page for
+//! sub-block zeroing), and the wait for their completion.
 //!
 //! Completion protocol: a refcount and the first error, under one
 //! interrupt-safe spinlock. The submitter holds one reference; each
@@ -48,11 +49,21 @@ impl Waiter {
     }
 }
 
-/// The bios of one round of a direct read, all over pages of one batch.
-/// Dropping it waits for every submitted bio, so no bio can outlive the
-/// pages it reads into.
-pub(crate) struct ReadIo<'a> {
+/// The direction of a round's bios.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Dir {
+    /// `REQ_OP_READ`.
+    Read,
+    /// `REQ_OP_WRITE | REQ_SYNC | REQ_IDLE`, as fs/direct-io.c writes.
+    Write,
+}
+
+/// The bios of one round of a direct I/O, all over pages of one batch
+/// (and the zero page). Dropping it waits for every submitted bio, so no
+/// bio can outlive the pages it reads into or writes from.
+pub(crate) struct RoundIo<'a> {
     bdev: *mut sys::block_device,
+    write: bool,
     waiter: Arc<Waiter>,
     open: Option<NonNull<sys::bio>>,
     /// Sectors per dio block, as a shift.
@@ -61,13 +72,14 @@ pub(crate) struct ReadIo<'a> {
     _p: PhantomData<&'a PageBatch>,
 }
 
-impl<'a> ReadIo<'a> {
+impl<'a> RoundIo<'a> {
     /// Bios on `sb`'s device for the pages of `batch`, in dio blocks of
     /// `1 << dio_bits` bytes.
     pub(crate) fn new<T: FileSystem>(
         sb: &SuperBlock<T>,
         _batch: &'a PageBatch,
         dio_bits: u32,
+        dir: Dir,
     ) -> Result<Self> {
         let waiter = Arc::pin_init(
             pin_init!(Waiter {
@@ -79,6 +91,7 @@ impl<'a> ReadIo<'a> {
         Ok(Self {
             // SAFETY: a mounted block-device superblock has a live bdev.
             bdev: unsafe { sys::rext2_sb_bdev(sb.as_ptr()) },
+            write: dir == Dir::Write,
             waiter,
             open: None,
             sector_shift: dio_bits - 9,
@@ -94,7 +107,9 @@ impl<'a> ReadIo<'a> {
         let vecs = vecs.clamp(1, sys::BIO_MAX_VECS) as u16;
         // SAFETY: `bdev` is live; bio_alloc from the fs bio set with
         // GFP_KERNEL cannot fail (mempool), but a NULL is still handled.
-        let bio = unsafe { sys::rext2_bio_alloc_read(self.bdev, vecs, block << self.sector_shift) };
+        let bio = unsafe {
+            sys::rext2_bio_alloc_dio(self.bdev, vecs, block << self.sector_shift, self.write)
+        };
         self.open = NonNull::new(bio);
     }
 
@@ -144,7 +159,7 @@ impl<'a> ReadIo<'a> {
     }
 }
 
-impl Drop for ReadIo<'_> {
+impl Drop for RoundIo<'_> {
     fn drop(&mut self) {
         if let Some(bio) = self.open.take() {
             // SAFETY: an unsubmitted bio of ours: release it unused.
@@ -157,7 +172,7 @@ impl Drop for ReadIo<'_> {
 /// # Safety
 ///
 /// Called by the block layer once per submitted bio, with the
-/// `bi_private` set in [`ReadIo::submit`].
+/// `bi_private` set in [`RoundIo::submit`].
 unsafe extern "C" fn end_io(bio: *mut sys::bio) {
     // SAFETY: `bi_private` holds the Arc reference leaked at submission;
     // it is taken back exactly once, here.

@@ -8,6 +8,7 @@
 //! a safe trait method.
 
 use super::block_map::{get_block, Mapping};
+use super::dentry::{Dentry, Idmap};
 use super::dir::DirEmitter;
 use super::inode::{Inode, InodeSlot, NewInode};
 use super::kiocb::{IovIter, Kiocb};
@@ -22,6 +23,7 @@ use kernel::ffi::{c_int, c_long, c_uint, c_void};
 use kernel::prelude::*;
 use kernel::sync::aref::ARef;
 use kernel::types::Opaque;
+use pin_init::PinInit;
 
 /// What `statfs` reports.
 #[derive(Clone, Copy, Debug, Default)]
@@ -48,10 +50,16 @@ pub(crate) trait FileSystem: Sized + 'static {
     /// Per-mount state.
     type SbInfo: Send + Sync;
     /// Per-inode state, kept next to the VFS inode.
-    type InodeInfo: Send + Sync + Default;
+    type InodeInfo: Send + Sync;
+
+    /// Initialises the per-inode state of a freshly allocated inode.
+    fn inode_info() -> impl PinInit<Self::InodeInfo>;
 
     /// Reads and validates the on-disk superblock; returns the mount state.
     fn fill_super(sb: &NewSuperBlock<'_, Self>) -> Result<Self::SbInfo>;
+    /// The superblock is set up and has its root: a read-write mount
+    /// records itself on disk here.
+    fn mounted(sb: &SuperBlock<Self>) -> Result;
     /// Fills in an inode that is not in the inode cache yet.
     fn read_inode(inode: &mut NewInode<Self>) -> Result;
     /// Finds `name` in directory `dir`; returns its inode number.
@@ -66,6 +74,44 @@ pub(crate) trait FileSystem: Sized + 'static {
     fn direct_io(iocb: &Kiocb<'_>, iter: &mut IovIter<'_>) -> Result<usize>;
     /// Maps logical blocks `lblk..lblk + max` (see [`Mapping`]).
     fn map_blocks(inode: &Inode<Self>, lblk: u64, max: u64, create: bool) -> Result<Mapping>;
+
+    /// Writes the in-core inode to its on-disk copy (`write_inode`); with
+    /// `sync`, to the disk, with its metadata buffers.
+    fn write_inode(inode: &Inode<Self>, sync: bool) -> Result;
+    /// The last reference to `inode` is gone and its page cache is empty;
+    /// frees it on disk if it has no links left.
+    fn evict_inode(inode: &Inode<Self>);
+    /// Writes the filesystem's own metadata (`sync_fs`).
+    fn sync_fs(sb: &SuperBlock<Self>, wait: bool) -> Result;
+    /// Unmount: the last writes (`put_super`).
+    fn put_super(sb: &SuperBlock<Self>);
+    /// Remount read-only (`rdonly`) or read-write.
+    fn remount(sb: &SuperBlock<Self>, rdonly: bool) -> Result;
+    /// Creates a regular file, FIFO, socket or device node in `dir`.
+    fn create(dir: &Inode<Self>, dentry: &Dentry, idmap: Idmap, mode: u16, rdev: u32) -> Result;
+    /// Creates a directory.
+    fn mkdir(dir: &Inode<Self>, dentry: &Dentry, idmap: Idmap, mode: u16) -> Result;
+    /// Creates a symbolic link to `target`.
+    fn symlink(dir: &Inode<Self>, dentry: &Dentry, idmap: Idmap, target: &[u8]) -> Result;
+    /// Adds a name `dentry` in `dir` for the inode of `old`.
+    fn link(old: &Dentry, dir: &Inode<Self>, dentry: &Dentry) -> Result;
+    /// Removes a non-directory name.
+    fn unlink(dir: &Inode<Self>, dentry: &Dentry) -> Result;
+    /// Removes an empty directory.
+    fn rmdir(dir: &Inode<Self>, dentry: &Dentry) -> Result;
+    /// Renames (`RENAME_NOREPLACE` is the only flag accepted).
+    fn rename(
+        old_dir: &Inode<Self>,
+        old: &Dentry,
+        new_dir: &Inode<Self>,
+        new: &Dentry,
+        flags: u32,
+    ) -> Result;
+    /// Changes the size of a regular file (truncate up or down); the
+    /// caller holds `i_rwsem`.
+    fn set_size(inode: &Inode<Self>, size: i64) -> Result;
+    /// Frees the blocks past `size` (a failed buffered write).
+    fn truncate_blocks(inode: &Inode<Self>, size: i64);
 }
 
 /// The inode slab cache of the registered filesystem (one per module).
@@ -90,35 +136,65 @@ impl<T: FileSystem> Tables<T> {
     const SOPS_T: sys::super_operations = sys::super_operations {
         alloc_inode: Some(Self::alloc_inode),
         free_inode: Some(Self::free_inode),
+        write_inode: Some(Self::write_inode),
+        evict_inode: Some(Self::evict_inode),
+        put_super: Some(Self::put_super),
+        sync_fs: Some(Self::sync_fs),
         statfs: Some(Self::statfs),
         ..pin_init::zeroed()
     };
     const DIR_IOPS_T: sys::inode_operations = sys::inode_operations {
         lookup: Some(Self::lookup),
+        create: Some(Self::create),
+        link: Some(Self::link),
+        unlink: Some(Self::unlink),
+        symlink: Some(Self::symlink),
+        mkdir: Some(Self::mkdir),
+        rmdir: Some(Self::rmdir),
+        mknod: Some(Self::mknod),
+        rename: Some(Self::rename),
+        setattr: Some(Self::setattr),
         ..pin_init::zeroed()
     };
-    const REG_IOPS_T: sys::inode_operations = pin_init::zeroed();
+    const REG_IOPS_T: sys::inode_operations = sys::inode_operations {
+        setattr: Some(Self::setattr),
+        ..pin_init::zeroed()
+    };
     const LINK_IOPS_T: sys::inode_operations = sys::inode_operations {
         get_link: Some(Self::get_link),
+        setattr: Some(Self::setattr),
         ..pin_init::zeroed()
     };
     const DIR_FOPS_T: sys::file_operations = sys::file_operations {
         read: Some(sys::generic_read_dir),
         iterate_shared: Some(Self::iterate_shared),
         llseek: Some(sys::generic_file_llseek),
+        fsync: Some(sys::simple_fsync),
         ..pin_init::zeroed()
     };
     const REG_FOPS_T: sys::file_operations = sys::file_operations {
         read_iter: Some(sys::generic_file_read_iter),
+        write_iter: Some(sys::generic_file_write_iter),
         llseek: Some(sys::generic_file_llseek),
-        mmap_prepare: Some(sys::generic_file_readonly_mmap_prepare),
+        mmap_prepare: Some(sys::generic_file_mmap_prepare),
+        open: Some(sys::generic_file_open),
+        fsync: Some(sys::simple_fsync),
         splice_read: Some(sys::filemap_splice_read),
+        splice_write: Some(sys::iter_file_splice_write),
         ..pin_init::zeroed()
     };
     const AOPS_T: sys::address_space_operations = sys::address_space_operations {
         read_folio: Some(Self::read_folio),
         readahead: Some(Self::readahead),
+        writepages: Some(Self::writepages),
+        dirty_folio: Some(sys::block_dirty_folio),
+        invalidate_folio: Some(sys::block_invalidate_folio),
+        write_begin: Some(Self::write_begin),
+        write_end: Some(Self::write_end),
+        bmap: Some(Self::bmap),
         direct_IO: Some(Self::direct_io),
+        is_partially_uptodate: Some(sys::block_is_partially_uptodate),
+        error_remove_folio: Some(sys::generic_error_remove_folio),
         ..pin_init::zeroed()
     };
     const FC_OPS_T: sys::fs_context_operations = sys::fs_context_operations {
@@ -162,20 +238,28 @@ impl<T: FileSystem> Tables<T> {
         unsafe { sys::get_tree_bdev(fc, Some(Self::fill_super)) }
     }
 
-    /// Remount: rext2 is read-only for now, so only read-only is accepted.
+    /// Remount: read-only to read-write or back.
     ///
     /// # Safety
     ///
     /// Only called by the VFS through the operation tables, with the live
     /// objects that callback's C contract promises.
     unsafe extern "C" fn reconfigure(fc: *mut sys::fs_context) -> c_int {
-        // SAFETY: `fc` is live during the call.
-        let flags = unsafe { (*fc).sb_flags };
-        if flags & sys::REXT2_SB_RDONLY == 0 {
-            pr_err!("remount read-write refused: rext2 is read-only\n");
-            return EROFS.to_errno();
-        }
-        0
+        from_result(|| {
+            // SAFETY: `fc` is live during the call; a reconfiguration has
+            // the mounted root, hence a live `T` superblock.
+            let (flags, sb) = unsafe {
+                (
+                    (*fc).sb_flags,
+                    SuperBlock::<T>::from_raw((*(*fc).root).d_sb),
+                )
+            };
+            let rdonly = flags & sys::REXT2_SB_RDONLY != 0;
+            if rdonly != sb.is_rdonly() {
+                T::remount(sb, rdonly)?;
+            }
+            Ok(0)
+        })
     }
 
     /// # Safety
@@ -210,6 +294,9 @@ impl<T: FileSystem> Tables<T> {
             }
             // SAFETY: `sb` is exclusively ours.
             unsafe { (*sb).s_root = dentry };
+            // With `s_root` set, a failure from here on unmounts through
+            // `put_super`, which undoes what `mounted` did.
+            T::mounted(ready)?;
             Ok(0)
         })
     }
@@ -242,12 +329,15 @@ impl<T: FileSystem> Tables<T> {
         let cache = INODE_CACHE.load(Ordering::Acquire);
         // SAFETY: the cache exists while the filesystem is registered, and
         // holds `InodeSlot<T>` objects whose `vfs` part `init_once` set up.
+        // `info` is initialised in place (slab objects never move).
         unsafe {
             let slot = sys::rext2_alloc_inode_sb(sb, cache).cast::<InodeSlot<T>>();
             if slot.is_null() {
                 return null_mut();
             }
-            (*slot).info.write(T::InodeInfo::default());
+            // Infallible: the initialiser cannot fail.
+            let Ok(()) = T::inode_info().__init((*slot).info.as_mut_ptr());
+            sys::mmb_init(&raw mut (*slot).mmb, &raw mut (*slot).vfs.i_data);
             &raw mut (*slot).vfs
         }
     }
@@ -405,6 +495,309 @@ impl<T: FileSystem> Tables<T> {
             Ok(n) => n as isize,
             Err(e) => e.to_errno() as isize,
         }
+    }
+
+    /// # Safety
+    ///
+    /// Only called by the VFS through the operation tables, with the live
+    /// objects that callback's C contract promises.
+    unsafe extern "C" fn write_inode(
+        inode: *mut sys::inode,
+        wbc: *mut sys::writeback_control,
+    ) -> c_int {
+        // SAFETY: a live inode of `T` and its writeback control.
+        let (inode, sync) = unsafe { (Inode::<T>::from_raw(inode), sys::rext2_wbc_sync_all(wbc)) };
+        from_result(|| T::write_inode(inode, sync).map(|()| 0))
+    }
+
+    /// # Safety
+    ///
+    /// Only called by the VFS through the operation tables, with the live
+    /// objects that callback's C contract promises.
+    unsafe extern "C" fn evict_inode(raw: *mut sys::inode) {
+        // SAFETY: the VFS evicts a `T` inode nobody else references; the
+        // page cache goes first (the filesystem then frees the blocks
+        // under it), the metadata buffer list and the inode state last.
+        unsafe {
+            sys::truncate_inode_pages_final(&raw mut (*raw).i_data);
+            T::evict_inode(Inode::<T>::from_raw(raw));
+            let slot = kernel::container_of!(raw, InodeSlot<T>, vfs);
+            sys::mmb_invalidate(&raw mut (*slot).mmb);
+            sys::clear_inode(raw);
+        }
+    }
+
+    /// # Safety
+    ///
+    /// Only called by the VFS through the operation tables, with the live
+    /// objects that callback's C contract promises.
+    unsafe extern "C" fn put_super(sb: *mut sys::super_block) {
+        // SAFETY: a mounted `T` superblock, still set up during put_super.
+        T::put_super(unsafe { SuperBlock::<T>::from_raw(sb) });
+    }
+
+    /// # Safety
+    ///
+    /// Only called by the VFS through the operation tables, with the live
+    /// objects that callback's C contract promises.
+    unsafe extern "C" fn sync_fs(sb: *mut sys::super_block, wait: c_int) -> c_int {
+        // SAFETY: a mounted `T` superblock.
+        let sb = unsafe { SuperBlock::<T>::from_raw(sb) };
+        from_result(|| T::sync_fs(sb, wait != 0).map(|()| 0))
+    }
+
+    /// # Safety
+    ///
+    /// Only called by the VFS through the operation tables, with the live
+    /// objects that callback's C contract promises.
+    unsafe extern "C" fn create(
+        idmap: *mut sys::mnt_idmap,
+        dir: *mut sys::inode,
+        dentry: *mut sys::dentry,
+        mode: sys::umode_t,
+    ) -> c_int {
+        // SAFETY: a locked `T` directory and a negative dentry in it.
+        let (dir, d) = unsafe { (Inode::<T>::from_raw(dir), Dentry::from_raw(dentry)) };
+        from_result(|| T::create(dir, d, Idmap(idmap), mode, 0).map(|()| 0))
+    }
+
+    /// # Safety
+    ///
+    /// Only called by the VFS through the operation tables, with the live
+    /// objects that callback's C contract promises.
+    unsafe extern "C" fn mknod(
+        idmap: *mut sys::mnt_idmap,
+        dir: *mut sys::inode,
+        dentry: *mut sys::dentry,
+        mode: sys::umode_t,
+        rdev: sys::dev_t,
+    ) -> c_int {
+        // SAFETY: a locked `T` directory and a negative dentry in it.
+        let (dir, d) = unsafe { (Inode::<T>::from_raw(dir), Dentry::from_raw(dentry)) };
+        from_result(|| T::create(dir, d, Idmap(idmap), mode, rdev).map(|()| 0))
+    }
+
+    /// # Safety
+    ///
+    /// Only called by the VFS through the operation tables, with the live
+    /// objects that callback's C contract promises.
+    unsafe extern "C" fn mkdir(
+        idmap: *mut sys::mnt_idmap,
+        dir: *mut sys::inode,
+        dentry: *mut sys::dentry,
+        mode: sys::umode_t,
+    ) -> *mut sys::dentry {
+        // SAFETY: a locked `T` directory and a negative dentry in it.
+        let (dir, d) = unsafe { (Inode::<T>::from_raw(dir), Dentry::from_raw(dentry)) };
+        match T::mkdir(dir, d, Idmap(idmap), mode) {
+            Ok(()) => null_mut(),
+            Err(e) => e.to_ptr(),
+        }
+    }
+
+    /// # Safety
+    ///
+    /// Only called by the VFS through the operation tables, with the live
+    /// objects that callback's C contract promises.
+    unsafe extern "C" fn symlink(
+        idmap: *mut sys::mnt_idmap,
+        dir: *mut sys::inode,
+        dentry: *mut sys::dentry,
+        target: *const kernel::ffi::c_char,
+    ) -> c_int {
+        // SAFETY: a locked `T` directory, a negative dentry in it, and a
+        // NUL-terminated target string.
+        let (dir, d, target) = unsafe {
+            (
+                Inode::<T>::from_raw(dir),
+                Dentry::from_raw(dentry),
+                CStr::from_char_ptr(target),
+            )
+        };
+        from_result(|| T::symlink(dir, d, Idmap(idmap), target.to_bytes()).map(|()| 0))
+    }
+
+    /// # Safety
+    ///
+    /// Only called by the VFS through the operation tables, with the live
+    /// objects that callback's C contract promises.
+    unsafe extern "C" fn link(
+        old: *mut sys::dentry,
+        dir: *mut sys::inode,
+        dentry: *mut sys::dentry,
+    ) -> c_int {
+        // SAFETY: a positive `old` dentry, a locked `T` directory and a
+        // negative dentry in it.
+        let (old, dir, d) = unsafe {
+            (
+                Dentry::from_raw(old),
+                Inode::<T>::from_raw(dir),
+                Dentry::from_raw(dentry),
+            )
+        };
+        from_result(|| T::link(old, dir, d).map(|()| 0))
+    }
+
+    /// # Safety
+    ///
+    /// Only called by the VFS through the operation tables, with the live
+    /// objects that callback's C contract promises.
+    unsafe extern "C" fn unlink(dir: *mut sys::inode, dentry: *mut sys::dentry) -> c_int {
+        // SAFETY: a locked `T` directory and a positive dentry in it.
+        let (dir, d) = unsafe { (Inode::<T>::from_raw(dir), Dentry::from_raw(dentry)) };
+        from_result(|| T::unlink(dir, d).map(|()| 0))
+    }
+
+    /// # Safety
+    ///
+    /// Only called by the VFS through the operation tables, with the live
+    /// objects that callback's C contract promises.
+    unsafe extern "C" fn rmdir(dir: *mut sys::inode, dentry: *mut sys::dentry) -> c_int {
+        // SAFETY: a locked `T` directory and a positive dentry in it.
+        let (dir, d) = unsafe { (Inode::<T>::from_raw(dir), Dentry::from_raw(dentry)) };
+        from_result(|| T::rmdir(dir, d).map(|()| 0))
+    }
+
+    /// # Safety
+    ///
+    /// Only called by the VFS through the operation tables, with the live
+    /// objects that callback's C contract promises.
+    unsafe extern "C" fn rename(
+        _idmap: *mut sys::mnt_idmap,
+        old_dir: *mut sys::inode,
+        old: *mut sys::dentry,
+        new_dir: *mut sys::inode,
+        new: *mut sys::dentry,
+        flags: c_uint,
+    ) -> c_int {
+        // SAFETY: the VFS holds both directories (and the rename lock) and
+        // passes their dentries.
+        let (od, o, nd, n) = unsafe {
+            (
+                Inode::<T>::from_raw(old_dir),
+                Dentry::from_raw(old),
+                Inode::<T>::from_raw(new_dir),
+                Dentry::from_raw(new),
+            )
+        };
+        from_result(|| T::rename(od, o, nd, n, flags).map(|()| 0))
+    }
+
+    /// `setattr`: the generic checks and copy, with the size change done
+    /// by the filesystem in between.
+    ///
+    /// # Safety
+    ///
+    /// Only called by the VFS through the operation tables, with the live
+    /// objects that callback's C contract promises.
+    unsafe extern "C" fn setattr(
+        idmap: *mut sys::mnt_idmap,
+        dentry: *mut sys::dentry,
+        attr: *mut sys::iattr,
+    ) -> c_int {
+        from_result(|| {
+            // SAFETY: a positive dentry of `T` with its inode locked, and
+            // the caller's attribute change.
+            unsafe {
+                let raw = sys::rext2_d_inode(dentry);
+                kernel::error::to_result(sys::setattr_prepare(idmap, dentry, attr))?;
+                let inode = Inode::<T>::from_raw(raw);
+                if (*attr).ia_valid & sys::ATTR_SIZE != 0 && (*attr).ia_size != inode.size() {
+                    T::set_size(inode, (*attr).ia_size)?;
+                }
+                sys::setattr_copy(idmap, raw, attr);
+                inode.mark_dirty();
+            }
+            Ok(0)
+        })
+    }
+
+    /// # Safety
+    ///
+    /// Only called by the VFS through the operation tables, with the live
+    /// objects that callback's C contract promises.
+    unsafe extern "C" fn writepages(
+        mapping: *mut sys::address_space,
+        wbc: *mut sys::writeback_control,
+    ) -> c_int {
+        // SAFETY: a mapping of a `T` regular file; `get_block::<T>` is a
+        // valid `get_block_t` for it.
+        unsafe { sys::__mpage_writepages(mapping, wbc, Some(get_block::<T>), None) }
+    }
+
+    /// Undoes the block allocation of a failed write past EOF.
+    ///
+    /// # Safety
+    ///
+    /// `mapping` must be the live mapping of a `T` regular file whose
+    /// `i_rwsem` the caller holds.
+    unsafe fn write_failed(mapping: *mut sys::address_space, to: i64) {
+        // SAFETY: per the contract the host is a live, locked `T` inode.
+        unsafe {
+            let inode = Inode::<T>::from_raw((*mapping).host);
+            if to > inode.size() {
+                sys::truncate_pagecache(inode.as_ptr(), inode.size());
+                T::truncate_blocks(inode, inode.size());
+            }
+        }
+    }
+
+    /// # Safety
+    ///
+    /// Only called by the VFS through the operation tables, with the live
+    /// objects that callback's C contract promises.
+    unsafe extern "C" fn write_begin(
+        _iocb: *const sys::kiocb,
+        mapping: *mut sys::address_space,
+        pos: sys::loff_t,
+        len: c_uint,
+        foliop: *mut *mut sys::folio,
+        _fsdata: *mut *mut c_void,
+    ) -> c_int {
+        // SAFETY: the generic write path of a `T` file, `i_rwsem` held.
+        unsafe {
+            let r = sys::block_write_begin(mapping, pos, len, foliop, Some(get_block::<T>));
+            if r < 0 {
+                Self::write_failed(mapping, pos + i64::from(len));
+            }
+            r
+        }
+    }
+
+    /// # Safety
+    ///
+    /// Only called by the VFS through the operation tables, with the live
+    /// objects that callback's C contract promises.
+    unsafe extern "C" fn write_end(
+        iocb: *const sys::kiocb,
+        mapping: *mut sys::address_space,
+        pos: sys::loff_t,
+        len: c_uint,
+        copied: c_uint,
+        folio: *mut sys::folio,
+        fsdata: *mut c_void,
+    ) -> c_int {
+        // SAFETY: the generic write path of a `T` file, `i_rwsem` held,
+        // with the folio `write_begin` returned.
+        unsafe {
+            let r = sys::generic_write_end(iocb, mapping, pos, len, copied, folio, fsdata);
+            if r < len as c_int {
+                Self::write_failed(mapping, pos + i64::from(len));
+            }
+            r
+        }
+    }
+
+    /// # Safety
+    ///
+    /// Only called by the VFS through the operation tables, with the live
+    /// objects that callback's C contract promises.
+    unsafe extern "C" fn bmap(
+        mapping: *mut sys::address_space,
+        block: sys::sector_t,
+    ) -> sys::sector_t {
+        // SAFETY: a mapping of a `T` regular file.
+        unsafe { sys::generic_block_bmap(mapping, block, Some(get_block::<T>)) }
     }
 
     /// # Safety

@@ -3,6 +3,8 @@
 //! Inodes: a live inode of filesystem `T`, a new one being read in, and the
 //! slab object that carries the filesystem's per-inode data.
 
+use super::buffer::Buffer;
+use super::dentry::{Dentry, Idmap};
 use super::fs_type::{FileSystem, Tables};
 use super::super_block::SuperBlock;
 use super::sys;
@@ -20,6 +22,9 @@ use kernel::types::Opaque;
 #[repr(C)]
 pub(super) struct InodeSlot<T: FileSystem> {
     pub(super) info: MaybeUninit<T::InodeInfo>,
+    /// Dirty metadata buffers (indirect blocks, directory blocks) that an
+    /// fsync of this inode must write (`mmb_*`).
+    pub(super) mmb: sys::mapping_metadata_bhs,
     pub(super) vfs: sys::inode,
 }
 
@@ -94,6 +99,191 @@ impl<T: FileSystem> Inode<T> {
         }
     }
 
+    fn slot(&self) -> *mut InodeSlot<T> {
+        // SAFETY: type invariant: the inode is the `vfs` field of an
+        // `InodeSlot<T>`, so stepping back to the slot stays in the object.
+        unsafe { kernel::container_of!(self.as_ptr(), InodeSlot<T>, vfs) }
+    }
+
+    /// `i_mode`.
+    pub(crate) fn mode(&self) -> u16 {
+        // SAFETY: reading a field of a live inode; the VFS changes the mode
+        // only under the inode lock, and a torn read is impossible for u16.
+        unsafe { (*self.as_ptr()).i_mode }
+    }
+
+    /// Owner and group, in the initial user namespace.
+    pub(crate) fn owner(&self) -> (u32, u32) {
+        // SAFETY: a live inode; the shims read the kuid/kgid fields.
+        unsafe {
+            (
+                sys::rext2_i_uid_read(self.as_ptr()),
+                sys::rext2_i_gid_read(self.as_ptr()),
+            )
+        }
+    }
+
+    /// Access, modification and change times (seconds).
+    pub(crate) fn times(&self) -> (i64, i64, i64) {
+        let (mut a, mut m, mut c) = (0, 0, 0);
+        // SAFETY: a live inode; the shim reads the three times.
+        unsafe { sys::rext2_inode_get_times(self.as_ptr(), &mut a, &mut m, &mut c) };
+        (a, m, c)
+    }
+
+    /// The link count.
+    pub(crate) fn nlink(&self) -> u32 {
+        // SAFETY: a live inode.
+        unsafe { sys::rext2_inode_nlink(self.as_ptr()) }
+    }
+
+    /// Adds a link (`inc_nlink`) and marks the inode dirty.
+    pub(crate) fn inc_nlink(&self) {
+        // SAFETY: a live inode; callers hold the locks the VFS requires for
+        // link-count changes (the parent directory's `i_rwsem`).
+        unsafe { sys::inc_nlink(self.as_ptr()) };
+        self.mark_dirty();
+    }
+
+    /// Drops a link (`drop_nlink`) and marks the inode dirty.
+    pub(crate) fn drop_nlink(&self) {
+        if self.nlink() == 0 {
+            return;
+        }
+        // SAFETY: as for `inc_nlink`; the count is above zero.
+        unsafe { sys::drop_nlink(self.as_ptr()) };
+        self.mark_dirty();
+    }
+
+    /// Sets the link count to zero (a removed directory).
+    pub(crate) fn clear_nlink(&self) {
+        // SAFETY: as for `inc_nlink`.
+        unsafe { sys::clear_nlink(self.as_ptr()) };
+        self.mark_dirty();
+    }
+
+    /// `i_blocks`: 512-byte sectors in use, metadata included.
+    pub(crate) fn sectors(&self) -> u64 {
+        // SAFETY: a live inode; `i_blocks` changes under `i_lock` and is
+        // read as one word.
+        unsafe { (*self.as_ptr()).i_blocks }
+    }
+
+    /// Accounts `bytes` more (`add`) or fewer bytes of disk blocks.
+    pub(crate) fn account_bytes(&self, bytes: u64, add: bool) {
+        // SAFETY: a live inode; the helpers take `i_lock`.
+        unsafe {
+            if add {
+                sys::inode_add_bytes(self.as_ptr(), bytes as i64);
+            } else {
+                sys::inode_sub_bytes(self.as_ptr(), bytes as i64);
+            }
+        }
+    }
+
+    /// `i_generation`.
+    pub(crate) fn generation(&self) -> u32 {
+        // SAFETY: a live inode; the generation is fixed after creation.
+        unsafe { (*self.as_ptr()).i_generation }
+    }
+
+    /// The device number of a device inode.
+    pub(crate) fn rdev(&self) -> u32 {
+        // SAFETY: a live inode; `i_rdev` is fixed after creation.
+        unsafe { (*self.as_ptr()).i_rdev }
+    }
+
+    /// Marks the inode dirty, so `write_inode` will write it.
+    pub(crate) fn mark_dirty(&self) {
+        // SAFETY: a live inode.
+        unsafe { sys::rext2_mark_inode_dirty(self.as_ptr()) };
+    }
+
+    /// Sets the modification and change times to now.
+    pub(crate) fn touch_mtime_ctime(&self) {
+        // SAFETY: a live inode.
+        unsafe { sys::rext2_inode_touch_mc(self.as_ptr()) };
+    }
+
+    /// Sets the change time to now.
+    pub(crate) fn touch_ctime(&self) {
+        // SAFETY: a live inode.
+        unsafe { sys::rext2_inode_touch_c(self.as_ptr()) };
+    }
+
+    /// Sets `i_size` (callers hold `i_rwsem` or own a new inode).
+    pub(crate) fn set_size(&self, size: i64) {
+        // SAFETY: a live inode; `i_size_write` is the synchronised setter.
+        unsafe { sys::rext2_i_size_write(self.as_ptr(), size) };
+    }
+
+    /// Whether the inode was marked bad (read or creation failed).
+    pub(crate) fn is_bad(&self) -> bool {
+        // SAFETY: a live inode.
+        unsafe { sys::is_bad_inode(self.as_ptr()) }
+    }
+
+    /// Whether directory operations on this inode must be synchronous
+    /// (`dirsync` mount option or `+D` attribute).
+    pub(crate) fn dir_sync(&self) -> bool {
+        // SAFETY: a live inode.
+        unsafe { sys::rext2_dir_sync(self.as_ptr()) }
+    }
+
+    /// Ties dirty metadata buffer `buf` (an indirect or directory block of
+    /// this inode) to the inode, so fsync writes it, and marks it dirty.
+    pub(crate) fn mark_buffer_dirty(&self, buf: &Buffer) {
+        // SAFETY: the slot's `mmb` was set up in `alloc_inode`; `buf` is a
+        // referenced buffer of this inode's device.
+        unsafe { sys::mmb_mark_buffer_dirty(buf.as_ptr(), &raw mut (*self.slot()).mmb) };
+    }
+
+    /// Writes the metadata buffers tied to the inode and waits.
+    pub(crate) fn sync_buffers(&self) -> Result {
+        // SAFETY: as for `mark_buffer_dirty`.
+        kernel::error::to_result(unsafe { sys::mmb_sync(&raw mut (*self.slot()).mmb) })
+    }
+
+    /// Writes the inode (and its metadata buffers) now and waits.
+    pub(crate) fn sync_metadata(&self) -> Result {
+        // SAFETY: a live inode we hold a reference to.
+        kernel::error::to_result(unsafe { sys::sync_inode_metadata(self.as_ptr(), 1) })
+    }
+
+    /// Waits for direct I/O in flight (`inode_dio_wait`).
+    pub(crate) fn dio_wait(&self) {
+        // SAFETY: a live inode.
+        unsafe { sys::inode_dio_wait(self.as_ptr()) };
+    }
+
+    /// Zeroes the part of the block that holds byte `from` that lies past
+    /// `from` (`block_truncate_page`), before a truncate to `from`.
+    pub(crate) fn zero_tail_block(&self, from: i64) -> Result {
+        // SAFETY: a live regular inode; `get_block::<T>` is a valid
+        // `get_block_t` for it.
+        let r = unsafe {
+            sys::block_truncate_page(
+                sys::rext2_inode_mapping(self.as_ptr()),
+                from,
+                Some(super::block_map::get_block::<T>),
+            )
+        };
+        kernel::error::to_result(r)
+    }
+
+    /// Drops the page cache past `size` (`truncate_pagecache`).
+    pub(crate) fn truncate_pagecache(&self, size: i64) {
+        // SAFETY: a live inode; callers hold `i_rwsem`.
+        unsafe { sys::truncate_pagecache(self.as_ptr(), size) };
+    }
+
+    /// Sets `i_size` to `size` and drops the page cache past it
+    /// (`truncate_setsize`).
+    pub(crate) fn truncate_setsize(&self, size: i64) {
+        // SAFETY: a live inode; callers hold `i_rwsem`.
+        unsafe { sys::truncate_setsize(self.as_ptr(), size) };
+    }
+
     /// `i_size`.
     pub(crate) fn size(&self) -> i64 {
         // SAFETY: `i_size_read` is the synchronised way to read `i_size`.
@@ -144,6 +334,7 @@ impl<T: FileSystem> Inode<T> {
         }
         let mut new = NewInode::<T> {
             inode: raw,
+            created: false,
             _p: PhantomData,
         };
         T::read_inode(&mut new)?;
@@ -189,6 +380,8 @@ pub(crate) struct Attrs {
 /// releases it (`iget_failed`), so an error path cannot leak it.
 pub(crate) struct NewInode<T: FileSystem> {
     inode: NonNull<sys::inode>,
+    /// Made by [`NewInode::create`] rather than read by `iget`.
+    created: bool,
     _p: PhantomData<T>,
 }
 
@@ -206,15 +399,71 @@ impl<T: FileSystem> NewInode<T> {
         unsafe { SuperBlock::from_raw((*self.inode.as_ptr()).i_sb) }
     }
 
-    /// The per-inode data, for filling in.
-    pub(crate) fn info_mut(&mut self) -> &mut T::InodeInfo {
-        // SAFETY: the slot's `info` was initialised by `alloc_inode`; the
-        // inode is `I_NEW`, so nobody else accesses it until `finish`, and
-        // `&mut self` makes this borrow unique.
-        unsafe {
-            let slot = kernel::container_of!(self.inode.as_ptr(), InodeSlot<T>, vfs);
-            (*slot).info.assume_init_mut()
+    /// The inode, for the operations that work on any live inode.
+    pub(crate) fn inode(&self) -> &Inode<T> {
+        // SAFETY: the inode sits in an `InodeSlot<T>` with `info`
+        // initialised (by `alloc_inode`) on a `T` superblock.
+        unsafe { Inode::from_raw(self.inode.as_ptr()) }
+    }
+
+    /// Allocates a new in-core inode numbered `ino` (already reserved on
+    /// disk by the caller) in directory `dir` with `mode`, owned as
+    /// `inode_init_owner` decides, and hashes it (`I_NEW`). Dropped
+    /// unfinished, it is discarded with no links, so evicting it frees
+    /// whatever the filesystem gave it, `ino` included.
+    pub(crate) fn create(dir: &Inode<T>, idmap: Idmap, mode: u16, ino: u64) -> Result<Self> {
+        // SAFETY: `dir` is live, so its superblock is.
+        let raw = unsafe { sys::new_inode(dir.sb_ptr()) };
+        let raw = NonNull::new(raw).ok_or(ENOMEM)?;
+        // SAFETY: `raw` is a new inode only we know; set its number and
+        // owner, then hash it (which makes it `I_NEW`).
+        let r = unsafe {
+            (*raw.as_ptr()).i_ino = ino;
+            sys::inode_init_owner(idmap.0, raw.as_ptr(), dir.as_ptr(), mode);
+            sys::rext2_inode_touch_all(raw.as_ptr());
+            sys::insert_inode_locked(raw.as_ptr())
+        };
+        if r < 0 {
+            // SAFETY: not hashed, not `I_NEW`: a plain reference to drop.
+            // Marked bad so eviction leaves the on-disk inode alone.
+            unsafe {
+                sys::make_bad_inode(raw.as_ptr());
+                sys::iput(raw.as_ptr());
+            }
+            return Err(EIO);
         }
+        Ok(Self {
+            inode: raw,
+            created: true,
+            _p: PhantomData,
+        })
+    }
+
+    /// Sets `i_generation` (at creation).
+    pub(crate) fn set_generation(&mut self, generation: u32) {
+        // SAFETY: the inode is `I_NEW` and exclusively ours.
+        unsafe { (*self.inode.as_ptr()).i_generation = generation };
+    }
+
+    /// Sets `i_rdev` (devices, at creation).
+    pub(crate) fn set_rdev(&mut self, rdev: u32) {
+        // SAFETY: the inode is `I_NEW` and exclusively ours.
+        unsafe { (*self.inode.as_ptr()).i_rdev = rdev };
+    }
+
+    /// Sets the link count (at creation: 2 for a directory).
+    pub(crate) fn set_nlink(&mut self, n: u32) {
+        // SAFETY: the inode is `I_NEW` and exclusively ours.
+        unsafe { sys::set_nlink(self.inode.as_ptr(), n) };
+    }
+
+    /// Publishes the new inode under `dentry` (`d_instantiate_new`).
+    pub(crate) fn instantiate(self, dentry: &Dentry) {
+        let raw = self.inode;
+        core::mem::forget(self);
+        // SAFETY: a fully set up `I_NEW` inode; `d_instantiate_new` takes
+        // over our reference and unlocks it.
+        unsafe { sys::d_instantiate_new(dentry.as_ptr(), raw.as_ptr()) };
     }
 
     /// Sets mode, ownership, link count, size, times and block count.
@@ -261,7 +510,7 @@ impl<T: FileSystem> NewInode<T> {
         }
     }
 
-    fn finish(self) -> ARef<Inode<T>> {
+    pub(crate) fn finish(self) -> ARef<Inode<T>> {
         let raw = self.inode;
         core::mem::forget(self);
         // SAFETY: the inode is fully set up; unlocking publishes it.
@@ -274,9 +523,20 @@ impl<T: FileSystem> NewInode<T> {
 
 impl<T: FileSystem> Drop for NewInode<T> {
     fn drop(&mut self) {
-        // SAFETY: an unfinished `I_NEW` inode we hold a reference to:
-        // `iget_failed` marks it bad, unlocks it and drops that reference.
-        unsafe { sys::iget_failed(self.inode.as_ptr()) };
+        let i = self.inode.as_ptr();
+        if self.created {
+            // SAFETY: an unfinished created inode we hold a reference to:
+            // with no links, `discard_new_inode` unlocks it and drops the
+            // reference, and eviction frees it on disk.
+            unsafe {
+                sys::clear_nlink(i);
+                sys::discard_new_inode(i);
+            }
+        } else {
+            // SAFETY: an unfinished `I_NEW` inode we hold a reference to:
+            // `iget_failed` marks it bad, unlocks it and drops that reference.
+            unsafe { sys::iget_failed(i) };
+        }
     }
 }
 

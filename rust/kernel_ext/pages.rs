@@ -166,6 +166,17 @@ impl PageRef<'_> {
         self.page.as_ptr()
     }
 
+    /// The shared zero page, for writing zeros (never written to itself:
+    /// only write bios and nothing else may use it).
+    pub(crate) fn zero_page() -> Self {
+        // SAFETY: `ZERO_PAGE` is a permanent page of the kernel image.
+        let p = unsafe { sys::rext2_zero_page() };
+        Self {
+            page: NonNull::new(p).unwrap_or(NonNull::dangling()),
+            _p: PhantomData,
+        }
+    }
+
     /// Zero-fills `len` bytes at `offset` of the page.
     pub(crate) fn zero(&self, offset: u32, len: u32) -> Result {
         if offset as usize + len as usize > PAGE_SIZE {

@@ -10,6 +10,9 @@
 #include <linux/fs.h>
 #include <linux/highmem.h>
 #include <linux/uio.h>
+#include <linux/capability.h>
+#include <linux/timekeeping.h>
+#include <linux/writeback.h>
 #include <linux/slab.h>
 #include "shim.h"
 
@@ -203,10 +206,11 @@ void rext2_zero_page_range(struct page *page, unsigned int off, unsigned int len
 	zero_user_segment(page, off, off + len);
 }
 
-struct bio *rext2_bio_alloc_read(struct block_device *bdev, unsigned short nr_vecs,
-				 sector_t sector)
+struct bio *rext2_bio_alloc_dio(struct block_device *bdev, unsigned short nr_vecs,
+				sector_t sector, bool write)
 {
-	struct bio *bio = bio_alloc(bdev, nr_vecs, REQ_OP_READ, GFP_KERNEL);
+	blk_opf_t opf = write ? REQ_OP_WRITE | REQ_SYNC | REQ_IDLE : REQ_OP_READ;
+	struct bio *bio = bio_alloc(bdev, nr_vecs, opf, GFP_KERNEL);
 
 	bio->bi_iter.bi_sector = sector;
 	return bio;
@@ -231,4 +235,126 @@ int rext2_bio_errno(struct bio *bio)
 struct block_device *rext2_sb_bdev(struct super_block *sb)
 {
 	return sb->s_bdev;
+}
+
+/* Read-write support. */
+
+struct buffer_head *rext2_sb_getblk_zeroed(struct super_block *sb, sector_t block)
+{
+	struct buffer_head *bh = sb_getblk(sb, block);
+
+	if (!bh)
+		return NULL;
+	lock_buffer(bh);
+	memset(bh->b_data, 0, bh->b_size);
+	set_buffer_uptodate(bh);
+	unlock_buffer(bh);
+	return bh;
+}
+
+void rext2_lock_buffer(struct buffer_head *bh)
+{
+	lock_buffer(bh);
+}
+
+void rext2_unlock_buffer(struct buffer_head *bh)
+{
+	unlock_buffer(bh);
+}
+
+bool rext2_buffer_write_io_error(struct buffer_head *bh)
+{
+	return buffer_write_io_error(bh);
+}
+
+void rext2_bforget(struct buffer_head *bh)
+{
+	bforget(bh);
+}
+
+void rext2_mark_inode_dirty(struct inode *inode)
+{
+	mark_inode_dirty(inode);
+}
+
+unsigned int rext2_inode_nlink(const struct inode *inode)
+{
+	return inode->i_nlink;
+}
+
+u32 rext2_i_uid_read(const struct inode *inode)
+{
+	return i_uid_read(inode);
+}
+
+u32 rext2_i_gid_read(const struct inode *inode)
+{
+	return i_gid_read(inode);
+}
+
+void rext2_inode_get_times(const struct inode *inode, s64 *atime, s64 *mtime, s64 *ctime)
+{
+	*atime = inode_get_atime_sec(inode);
+	*mtime = inode_get_mtime_sec(inode);
+	*ctime = inode_get_ctime_sec(inode);
+}
+
+void rext2_inode_touch_mc(struct inode *inode)
+{
+	inode_set_mtime_to_ts(inode, inode_set_ctime_current(inode));
+}
+
+void rext2_inode_touch_c(struct inode *inode)
+{
+	inode_set_ctime_current(inode);
+}
+
+void rext2_inode_touch_all(struct inode *inode)
+{
+	simple_inode_init_ts(inode);
+}
+
+struct address_space *rext2_inode_mapping(struct inode *inode)
+{
+	return inode->i_mapping;
+}
+
+struct inode *rext2_d_inode(const struct dentry *dentry)
+{
+	return d_inode(dentry);
+}
+
+s64 rext2_real_seconds(void)
+{
+	return ktime_get_real_seconds();
+}
+
+bool rext2_capable_resource(void)
+{
+	return capable(CAP_SYS_RESOURCE);
+}
+
+bool rext2_wbc_sync_all(const struct writeback_control *wbc)
+{
+	return wbc->sync_mode == WB_SYNC_ALL;
+}
+
+void rext2_clean_bdev_aliases(struct super_block *sb, sector_t block, sector_t len)
+{
+	clean_bdev_aliases(sb->s_bdev, block, len);
+}
+
+int rext2_sync_blockdev(struct super_block *sb)
+{
+	return sync_blockdev(sb->s_bdev);
+}
+
+bool rext2_dir_sync(struct inode *inode)
+{
+	return IS_DIRSYNC(inode);
+}
+
+struct page *rext2_zero_page(void)
+{
+	return ZERO_PAGE(0);
 }

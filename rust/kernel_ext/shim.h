@@ -70,11 +70,37 @@ void rext2_inode_dio_end(struct inode *inode);
 void rext2_inode_lock(struct inode *inode);
 void rext2_inode_unlock(struct inode *inode);
 void rext2_zero_page_range(struct page *page, unsigned int off, unsigned int len);
-struct bio *rext2_bio_alloc_read(struct block_device *bdev, unsigned short nr_vecs,
-				 sector_t sector);
+struct bio *rext2_bio_alloc_dio(struct block_device *bdev, unsigned short nr_vecs,
+				sector_t sector, bool write);
+struct page *rext2_zero_page(void);
 void rext2_bio_set_end_io(struct bio *bio, void (*end_io)(struct bio *), void *private);
 void *rext2_bio_private(struct bio *bio);
 int rext2_bio_errno(struct bio *bio);
 struct block_device *rext2_sb_bdev(struct super_block *sb);
+
+/* Read-write support. */
+struct address_space;
+struct writeback_control;
+struct buffer_head *rext2_sb_getblk_zeroed(struct super_block *sb, sector_t block);
+void rext2_lock_buffer(struct buffer_head *bh);
+void rext2_unlock_buffer(struct buffer_head *bh);
+bool rext2_buffer_write_io_error(struct buffer_head *bh);
+void rext2_bforget(struct buffer_head *bh);
+void rext2_mark_inode_dirty(struct inode *inode);
+unsigned int rext2_inode_nlink(const struct inode *inode);
+u32 rext2_i_uid_read(const struct inode *inode);
+u32 rext2_i_gid_read(const struct inode *inode);
+void rext2_inode_get_times(const struct inode *inode, s64 *atime, s64 *mtime, s64 *ctime);
+void rext2_inode_touch_mc(struct inode *inode);
+void rext2_inode_touch_c(struct inode *inode);
+void rext2_inode_touch_all(struct inode *inode);
+struct address_space *rext2_inode_mapping(struct inode *inode);
+struct inode *rext2_d_inode(const struct dentry *dentry);
+s64 rext2_real_seconds(void);
+bool rext2_capable_resource(void);
+bool rext2_wbc_sync_all(const struct writeback_control *wbc);
+void rext2_clean_bdev_aliases(struct super_block *sb, sector_t block, sector_t len);
+int rext2_sync_blockdev(struct super_block *sb);
+bool rext2_dir_sync(struct inode *inode);
 
 #endif /* REXT2_SHIM_H */

@@ -53,6 +53,32 @@ impl<T: FileSystem> SuperBlock<T> {
         // SAFETY: the superblock is live with its block size set (invariant).
         unsafe { Buffer::read(self.as_ptr(), block) }
     }
+
+    /// Gets block `block` zero-filled, without reading it (new metadata).
+    pub(crate) fn zeroed_block(&self, block: u64) -> Result<Buffer> {
+        // SAFETY: the superblock is live with its block size set (invariant).
+        unsafe { Buffer::zeroed(self.as_ptr(), block) }
+    }
+
+    /// Drops any buffer-cache copy of blocks `start..start + len` (they
+    /// were metadata and are about to hold file data written around the
+    /// buffer cache), so a stale dirty copy can never overwrite them.
+    pub(crate) fn forget_aliases(&self, start: u64, len: u64) {
+        // SAFETY: a mounted superblock has a live block device.
+        unsafe { sys::rext2_clean_bdev_aliases(self.as_ptr(), start, len) };
+    }
+
+    /// Writes every dirty buffer of the device and waits.
+    pub(crate) fn sync_device(&self) -> Result {
+        // SAFETY: a mounted superblock has a live block device.
+        kernel::error::to_result(unsafe { sys::rext2_sync_blockdev(self.as_ptr()) })
+    }
+
+    /// Whether the filesystem is mounted read-only now.
+    pub(crate) fn is_rdonly(&self) -> bool {
+        // SAFETY: live superblock.
+        unsafe { sys::rext2_sb_rdonly(self.as_ptr()) }
+    }
 }
 
 /// A superblock during `fill_super`, before the filesystem's state exists.

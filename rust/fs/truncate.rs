@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Freeing the blocks of a file past a new size (truncate, deletion).
+
+use super::alloc;
+use super::disk::inode::{DIND_BLOCK, IND_BLOCK, NDIR_BLOCKS, TIND_BLOCK};
+use super::disk::le::{put_u32, u32_at};
+use super::{corrupted, Ext2};
+use crate::kernel_ext::inode::Inode;
+use kernel::prelude::*;
+
+/// Collects freed blocks into contiguous runs, so the bitmaps are touched
+/// once per run rather than once per block.
+struct Freer<'a> {
+    inode: &'a Inode<Ext2>,
+    run: Option<(u32, u32)>,
+}
+
+impl Freer<'_> {
+    fn free(&mut self, b: u32) -> Result {
+        if !self.inode.sb().info().geo.block_valid(b) {
+            // Never free what is not ours: report and leave it.
+            let _ = corrupted(
+                self.inode.ino(),
+                format_args!("block pointer {} outside the filesystem", b),
+            );
+            return Ok(());
+        }
+        match self.run {
+            Some((s, n)) if s.checked_add(n) == Some(b) => self.run = Some((s, n + 1)),
+            _ => {
+                self.flush()?;
+                self.run = Some((b, 1));
+            }
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result {
+        if let Some((s, n)) = self.run.take() {
+            alloc::free_blocks(self.inode.sb(), s, n)?;
+            let bytes = u64::from(n) << self.inode.block_bits();
+            self.inode.account_bytes(bytes, false);
+        }
+        Ok(())
+    }
+}
+
+/// Frees every block of `inode` that holds data at or past byte `size`,
+/// and the indirect blocks left without a purpose. Errors are reported
+/// (the blocks concerned stay allocated: a leak e2fsck repairs, never a
+/// double use).
+pub(super) fn truncate_blocks(inode: &Inode<Ext2>, size: i64) {
+    if let Err(e) = try_truncate(inode, size) {
+        pr_err!("inode {}: truncate failed: {:?}\n", inode.ino(), e);
+    }
+}
+
+fn try_truncate(inode: &Inode<Ext2>, size: i64) -> Result {
+    let bits = inode.block_bits();
+    let pb = inode.sb().info().geo.ptr_bits();
+    let first = (size.max(0) as u64).div_ceil(1 << bits);
+    let mut st = inode.info().state.lock();
+    let mut f = Freer { inode, run: None };
+    let ndir = NDIR_BLOCKS as u64;
+    for i in first.min(ndir)..ndir {
+        let slot = st.block.get_mut(i as usize).ok_or(EIO)?;
+        if *slot != 0 {
+            f.free(*slot)?;
+            *slot = 0;
+        }
+    }
+    let mut base = ndir;
+    for (depth, slot) in [(1u32, IND_BLOCK), (2, DIND_BLOCK), (3, TIND_BLOCK)] {
+        let span = 1u64 << (pb * depth);
+        let root = *st.block.get(slot).ok_or(EIO)?;
+        if root != 0 {
+            if first <= base {
+                free_tree(&mut f, root, depth)?;
+                *st.block.get_mut(slot).ok_or(EIO)? = 0;
+            } else if first < base + span {
+                free_partial(&mut f, root, depth, first - base)?;
+            }
+        }
+        base += span;
+    }
+    st.last_alloc = None;
+    f.flush()?;
+    drop(st);
+    inode.mark_dirty();
+    Ok(())
+}
+
+/// Pointers per indirect block.
+fn per_block(f: &Freer<'_>) -> usize {
+    1 << f.inode.sb().info().geo.ptr_bits()
+}
+
+/// Frees indirect block `blk` (whose entries point `depth - 1` levels
+/// further down; 1: at data blocks) and everything under it.
+fn free_tree(f: &mut Freer<'_>, blk: u32, depth: u32) -> Result {
+    if !f.inode.sb().info().geo.block_valid(blk) {
+        return f.free(blk);
+    }
+    let mut bh = f.inode.sb().bread(blk.into())?;
+    let ppb = per_block(f);
+    let mut chunk = [0u32; 32];
+    let mut i = 0;
+    while i < ppb {
+        let take = (ppb - i).min(chunk.len());
+        {
+            let l = bh.lock();
+            for (j, p) in chunk.iter_mut().take(take).enumerate() {
+                *p = u32_at(l.data(), (i + j) * 4).ok_or(EIO)?;
+            }
+        }
+        for &child in chunk.iter().take(take) {
+            if child == 0 {
+                continue;
+            }
+            if depth > 1 {
+                free_tree(f, child, depth - 1)?;
+            } else {
+                f.free(child)?;
+            }
+        }
+        i += take;
+    }
+    bh.forget();
+    f.free(blk)
+}
+
+/// Frees the part of the subtree under indirect block `blk` from its
+/// `off`-th data block on (`off > 0`, so `blk` itself stays).
+fn free_partial(f: &mut Freer<'_>, blk: u32, depth: u32, off: u64) -> Result {
+    if !f.inode.sb().info().geo.block_valid(blk) {
+        return Err(corrupted(
+            f.inode.ino(),
+            format_args!("indirect block {} outside the filesystem", blk),
+        ));
+    }
+    let pb = f.inode.sb().info().geo.ptr_bits();
+    let child_span = 1u64 << (pb * (depth - 1));
+    let idx = (off / child_span) as usize;
+    let rem = off % child_span;
+    let mut bh = f.inode.sb().bread(blk.into())?;
+    let ppb = per_block(f);
+    for i in idx..ppb {
+        let child = {
+            let l = bh.lock();
+            u32_at(l.data(), i * 4).ok_or(EIO)?
+        };
+        if child == 0 {
+            continue;
+        }
+        if i == idx && rem != 0 {
+            // Only reachable with depth > 1: a data block is all or nothing.
+            free_partial(f, child, depth - 1, rem)?;
+            continue;
+        }
+        if depth > 1 {
+            free_tree(f, child, depth - 1)?;
+        } else {
+            f.free(child)?;
+        }
+        {
+            let mut l = bh.lock();
+            put_u32(l.data_mut(), i * 4, 0).ok_or(EIO)?;
+        }
+    }
+    f.inode.mark_buffer_dirty(&bh);
+    Ok(())
+}
+
+/// Changes the size of regular file `inode` (ext2's `ext2_setsize`): the
+/// tail of the new last block is zeroed, the page cache and the blocks
+/// past the new size go.
+pub(super) fn set_size(inode: &Inode<Ext2>, size: i64) -> Result {
+    let m = inode.mode() & super::disk::inode::S_IFMT;
+    if m != super::disk::inode::S_IFREG {
+        return Err(EINVAL);
+    }
+    inode.dio_wait();
+    inode.zero_tail_block(size)?;
+    inode.truncate_setsize(size);
+    truncate_blocks(inode, size);
+    inode.touch_mtime_ctime();
+    inode.mark_dirty();
+    Ok(())
+}
