@@ -22,7 +22,7 @@ kdir-check:
 
 clean:
 	$(KMAKE) clean
-	rm -rf tools/host-tests/target
+	rm -rf tools/host-tests/target tools/fsmodel/target
 
 # Install the toolchain and fetch the kernel source (idempotent).
 setup:
