@@ -17,6 +17,8 @@ mod test_block_path;
 #[cfg(test)]
 mod test_dio_plan;
 #[cfg(test)]
+mod test_dio_write;
+#[cfg(test)]
 mod test_dirent;
 #[cfg(test)]
 mod test_dirent_mut;
