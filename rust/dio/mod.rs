@@ -12,6 +12,7 @@ use crate::kernel_ext::super_block::SuperBlock;
 
 pub(crate) mod plan;
 pub(crate) mod read;
+mod rounds;
 pub(crate) mod stats;
 mod target;
 pub(crate) mod write;

@@ -241,6 +241,46 @@ pub(crate) enum Found {
     },
 }
 
+/// One chunk of the main loop: as many dio blocks of the current page
+/// segment (`off`, `len`) as the current mapping has left, handed to the
+/// assembler (boundary set if the chunk uses the mapping up). Advances
+/// the cursor (block in file, next disk block, blocks available) and
+/// returns the chunk's bytes.
+#[allow(clippy::too_many_arguments)]
+fn chunk_step<S: BioSink, E>(
+    asm: &mut Assembler<S::Page>,
+    sink: &mut S,
+    page: S::Page,
+    off: u32,
+    len: u32,
+    final_block: u64,
+    map_boundary: bool,
+    cursor: (&mut u64, &mut u64, &mut u64),
+) -> Result<u32, PlanError<E>> {
+    let (block_in_file, next, available) = cursor;
+    let bits = asm.bits;
+    let blocks = (*available)
+        .min(u64::from(len) >> bits)
+        .min(final_block - *block_in_file);
+    if blocks == 0 {
+        return Err(PlanError::Invariant);
+    }
+    let bytes = (blocks << bits) as u32;
+    let boundary = blocks == *available && map_boundary;
+    let chunk = Chunk {
+        page,
+        offset: off,
+        len: bytes,
+        block: *next,
+        pos: *block_in_file << bits,
+    };
+    asm.section(sink, chunk, boundary)?;
+    *next += blocks;
+    *block_in_file += blocks;
+    *available -= blocks;
+    Ok(bytes)
+}
+
 /// The filesystem side of a read, as the walker sees it.
 pub(crate) trait ReadTarget: BioSink {
     /// Error type of the mapper.
@@ -314,25 +354,16 @@ pub(crate) fn walk_read<T: ReadTarget>(
                     }
                 }
             }
-            let blocks = available
-                .min(u64::from(len) >> bits)
-                .min(final_block - block_in_file);
-            if blocks == 0 {
-                return Err(PlanError::Invariant);
-            }
-            let bytes = (blocks << bits) as u32;
-            let boundary = blocks == available && map_boundary;
-            let chunk = Chunk {
+            let bytes = chunk_step(
+                &mut asm,
+                target,
                 page,
-                offset: off,
-                len: bytes,
-                block: next,
-                pos: block_in_file << bits,
-            };
-            asm.section(target, chunk, boundary)?;
-            next += blocks;
-            block_in_file += blocks;
-            available -= blocks;
+                off,
+                len,
+                final_block,
+                map_boundary,
+                (&mut block_in_file, &mut next, &mut available),
+            )?;
             off += bytes;
             len -= bytes;
             done += u64::from(bytes);
@@ -438,29 +469,23 @@ pub(crate) fn walk_write<T: WriteTarget>(
                 }
                 next += rem;
             }
-            let blocks = available
-                .min(u64::from(len) >> bits)
-                .min(final_block - block_in_file);
-            if blocks == 0 {
-                result = Err(PlanError::Invariant);
-                break 'pages;
-            }
-            let bytes = (blocks << bits) as u32;
-            let boundary = blocks == available && map_boundary;
-            let chunk = Chunk {
+            let step = chunk_step(
+                &mut asm,
+                target,
                 page,
-                offset: off,
-                len: bytes,
-                block: next,
-                pos: block_in_file << bits,
+                off,
+                len,
+                final_block,
+                map_boundary,
+                (&mut block_in_file, &mut next, &mut available),
+            );
+            let bytes = match step {
+                Ok(b) => b,
+                Err(e) => {
+                    result = Err(e);
+                    break 'pages;
+                }
             };
-            if let Err(e) = asm.section(target, chunk, boundary) {
-                result = Err(e);
-                break 'pages;
-            }
-            next += blocks;
-            block_in_file += blocks;
-            available -= blocks;
             off += bytes;
             len -= bytes;
             done += u64::from(bytes);

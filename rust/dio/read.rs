@@ -10,15 +10,14 @@
 //! requests are completed synchronously for now (see
 //! Documentation/rext2.rst).
 
-use super::plan::{dio_block, walk_read, PlanError, ReadRequest};
+use super::plan::dio_block;
+use super::rounds;
 use super::stats::DioStats;
-use super::target::Target;
 use super::DioFs;
-use crate::kernel_ext::bio::{with_plug, Dir, RoundIo};
+use crate::kernel_ext::bio::Dir;
 use crate::kernel_ext::fs_type::FileSystem;
 use crate::kernel_ext::inode::Inode;
 use crate::kernel_ext::kiocb::{IovIter, Kiocb};
-use crate::kernel_ext::pages::PageBatch;
 use kernel::prelude::*;
 
 /// `direct_IO` for a read. Returns the bytes read (short at EOF), or the
@@ -65,44 +64,6 @@ fn read<T: FileSystem>(
     .ok_or(EINVAL)?;
     inode.write_and_wait(pos, pos.saturating_add(count as i64 - 1))?;
     let _in_flight = inode.dio_begin();
-    let mut done = 0usize;
-    // The request's one allocation: the page batch, reused every round.
-    let mut batch = PageBatch::new(iter, true)?;
-    while done < count {
-        batch.clear();
-        let bytes = match batch.fill(iter, count - done) {
-            Ok(b) => b,
-            Err(e) if done == 0 => return Err(e),
-            Err(_) => break,
-        };
-        if bytes == 0 {
-            break;
-        }
-        let req = ReadRequest {
-            pos: pos as u64 + done as u64,
-            count: bytes as u64,
-            blk,
-        };
-        let mut io = RoundIo::new(inode.sb(), &batch, blk.bits, Dir::Read)?;
-        let walked = with_plug(|| {
-            let mut target = Target {
-                inode,
-                io: &mut io,
-                stats,
-            };
-            walk_read(&req, batch.segments(), &mut target)
-        });
-        let waited = io.wait();
-        let n = match walked {
-            Ok(n) => n as usize,
-            Err(PlanError::Map(e)) => return Err(e),
-            Err(PlanError::Invariant) => return Err(EIO),
-        };
-        waited?;
-        done += n;
-        if n < bytes {
-            break;
-        }
-    }
+    let done = rounds::run(inode, iter, pos as u64, count, blk, Dir::Read, stats)?;
     Ok(done.min((i_size - pos) as usize))
 }

@@ -13,15 +13,14 @@
 //! AIO and io_uring writes complete synchronously for now (see
 //! Documentation/rext2.rst).
 
-use super::plan::{dio_block, walk_write, PlanError, ReadRequest};
+use super::plan::dio_block;
+use super::rounds;
 use super::stats::DioStats;
-use super::target::Target;
 use super::DioFs;
-use crate::kernel_ext::bio::{with_plug, Dir, RoundIo};
+use crate::kernel_ext::bio::Dir;
 use crate::kernel_ext::fs_type::FileSystem;
 use crate::kernel_ext::inode::Inode;
 use crate::kernel_ext::kiocb::{IovIter, Kiocb};
-use crate::kernel_ext::pages::PageBatch;
 use kernel::prelude::*;
 
 /// `direct_IO` for a write. Returns the bytes written (short if a hole
@@ -77,44 +76,5 @@ fn write<T: FileSystem>(
     )
     .ok_or(EINVAL)?;
     let _in_flight = inode.dio_begin();
-    let mut done = 0usize;
-    // The request's one allocation: the page batch, reused every round.
-    let mut batch = PageBatch::new(iter, false)?;
-    while done < count {
-        batch.clear();
-        let bytes = match batch.fill(iter, count - done) {
-            Ok(b) => b,
-            Err(e) if done == 0 => return Err(e),
-            Err(_) => break,
-        };
-        if bytes == 0 {
-            break;
-        }
-        let req = ReadRequest {
-            pos: pos as u64 + done as u64,
-            count: bytes as u64,
-            blk,
-        };
-        let mut io = RoundIo::new(inode.sb(), &batch, blk.bits, Dir::Write)?;
-        let walked = with_plug(|| {
-            let mut target = Target {
-                inode,
-                io: &mut io,
-                stats,
-            };
-            walk_write(&req, batch.segments(), &mut target)
-        });
-        let waited = io.wait();
-        let n = match walked {
-            Ok(n) => n as usize,
-            Err(PlanError::Map(e)) => return Err(e),
-            Err(PlanError::Invariant) => return Err(EIO),
-        };
-        waited?;
-        done += n;
-        if n < bytes {
-            break;
-        }
-    }
-    Ok(done)
+    rounds::run(inode, iter, pos as u64, count, blk, Dir::Write, stats)
 }

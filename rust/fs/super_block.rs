@@ -228,7 +228,9 @@ pub(super) fn put_super(sb: &SuperBlock<Ext2>) {
 pub(super) fn remount(sb: &SuperBlock<Ext2>, rdonly: bool) -> Result {
     let geo = &sb.info().geo;
     if rdonly {
-        sb.sync_device()?;
+        // Dirty inodes and pages first: after this the VFS would never
+        // write them (as ext2_reconfigure, which starts with this).
+        sb.sync_all()?;
         return write_super(sb, true, true);
     }
     if geo.unknown_ro_compat != 0 {

@@ -344,11 +344,6 @@ void rext2_clean_bdev_aliases(struct super_block *sb, sector_t block, sector_t l
 	clean_bdev_aliases(sb->s_bdev, block, len);
 }
 
-int rext2_sync_blockdev(struct super_block *sb)
-{
-	return sync_blockdev(sb->s_bdev);
-}
-
 bool rext2_dir_sync(struct inode *inode)
 {
 	return IS_DIRSYNC(inode);

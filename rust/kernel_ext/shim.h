@@ -100,7 +100,6 @@ s64 rext2_real_seconds(void);
 bool rext2_capable_resource(void);
 bool rext2_wbc_sync_all(const struct writeback_control *wbc);
 void rext2_clean_bdev_aliases(struct super_block *sb, sector_t block, sector_t len);
-int rext2_sync_blockdev(struct super_block *sb);
 bool rext2_dir_sync(struct inode *inode);
 
 #endif /* REXT2_SHIM_H */

@@ -68,10 +68,13 @@ impl<T: FileSystem> SuperBlock<T> {
         unsafe { sys::rext2_clean_bdev_aliases(self.as_ptr(), start, len) };
     }
 
-    /// Writes every dirty buffer of the device and waits.
-    pub(crate) fn sync_device(&self) -> Result {
-        // SAFETY: a mounted superblock has a live block device.
-        kernel::error::to_result(unsafe { sys::rext2_sync_blockdev(self.as_ptr()) })
+    /// Writes every dirty inode, page and buffer of the filesystem and
+    /// waits (`sync_filesystem`): the VFS leaves this to the filesystem
+    /// before a remount.
+    pub(crate) fn sync_all(&self) -> Result {
+        // SAFETY: a mounted superblock; the caller holds `s_umount` (the
+        // remount path does).
+        kernel::error::to_result(unsafe { sys::sync_filesystem(self.as_ptr()) })
     }
 
     /// Whether the filesystem is mounted read-only now.

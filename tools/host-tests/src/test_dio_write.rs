@@ -83,7 +83,12 @@ impl WriteTarget for Model {
         let first = self.next_phys;
         while len < max
             && b + len < array_end
-            && self.map.get((b + len) as usize).copied().flatten().is_none()
+            && self
+                .map
+                .get((b + len) as usize)
+                .copied()
+                .flatten()
+                .is_none()
         {
             let i = (b + len) as usize;
             if self.map.len() <= i {
@@ -198,7 +203,11 @@ fn run_case(seed: u64) {
         let fs = b >> blkfactor;
         let p = m.map[fs as usize].expect("written block unmapped");
         let disk = (p << blkfactor) + (b & ((1 << blkfactor) - 1));
-        assert_eq!(m.disk.get(&disk), Some(&(user[i].0, user[i].1)), "dio block {b}");
+        assert_eq!(
+            m.disk.get(&disk),
+            Some(&(user[i].0, user[i].1)),
+            "dio block {b}"
+        );
     }
     let per = 1u64 << blkfactor;
     let mut data_blocks = expect_blocks;
