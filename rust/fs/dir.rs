@@ -40,10 +40,15 @@ pub(super) struct Slot {
     pub(super) ino: u32,
 }
 
-/// Reads directory block `lblk`; `None` for a hole.
+/// Reads directory block `lblk`. A directory has no holes: one is
+/// corruption (ext2 finds it as a block of zeros with `rec_len` 0), so a
+/// corrupt `i_size` cannot make a walk visit millions of empty blocks.
 fn read_block(dir: &Inode<Ext2>, lblk: u64) -> Result<Option<(u64, Buffer)>> {
     let Mapping::Mapped { pblk, .. } = map_blocks(dir, lblk, 1, false)? else {
-        return Ok(None);
+        return Err(corrupted(
+            dir.ino(),
+            format_args!("hole at directory block {}", lblk),
+        ));
     };
     Ok(Some((pblk, dir.sb().bread(pblk)?)))
 }

@@ -83,7 +83,12 @@ pub(super) fn read_inode(inode: &mut NewInode<Ext2>) -> Result {
         RawInode::decode(bytes, geo.large_file).ok_or(EIO)?
     };
     if raw.links_count == 0 && (raw.mode == 0 || raw.dtime != 0) {
-        return Err(ESTALE);
+        let e = corrupted(ino, format_args!("deleted inode referenced"));
+        return Err(if ino == u64::from(super::disk::superblock::ROOT_INO) {
+            e
+        } else {
+            ESTALE
+        });
     }
     let Some(kind) = raw.kind() else {
         return Err(corrupted(ino, format_args!("invalid mode {:#o}", raw.mode)));
@@ -114,7 +119,18 @@ pub(super) fn read_inode(inode: &mut NewInode<Ext2>) -> Result {
     };
     let kind = match kind {
         Kind::Regular => InodeKind::Regular,
-        Kind::Directory => InodeKind::Directory,
+        Kind::Directory => {
+            if raw.size % u64::from(geo.block_size) != 0 {
+                return Err(corrupted(
+                    ino,
+                    format_args!(
+                        "directory size {} not a multiple of the block size",
+                        raw.size
+                    ),
+                ));
+            }
+            InodeKind::Directory
+        }
         Kind::Symlink => {
             let max = if fast_link {
                 super::disk::inode::FAST_LINK_MAX as u64 - 1

@@ -65,6 +65,17 @@ for bs in 1024 2048 4096; do
 	both 'truncate -s 70000 $R/big && truncate -s 5000000 $R/big && truncate -s 3333 $R/big'
 	both 'cp /tmp/rext2-rw-data $R/holey-src && truncate -s 200M $R/holey && dd if=/tmp/rext2-rw-data of=$R/holey bs=4k seek=20000 count=100 conv=notrunc 2>/dev/null'
 	both 'printf abc >>$R/new/a/b-append; printf def >>$R/new/a/b-append; chmod 4751 $R/new/a/b-append; chown 1234:5678 $R/new/a/b-append'
+	both '/usr/bin/python3 -c "
+import mmap, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o644)
+os.ftruncate(fd, 3 * 4096 + 100)
+m = mmap.mmap(fd, 3 * 4096 + 100)
+m[4000:4200] = bytes(range(200))
+m[-50:] = b\"x\" * 50
+m.flush()
+m.close()
+os.close(fd)
+" $R/mmapped'
 	both 'touch -m -d @1000000000 $R/new/a/b-append && touch -m -d @1 $R/new'
 	both 'for f in $R/*; do [ -f "$f" ] && [ ! -L "$f" ] && truncate -s %3 "$f"; done; true'
 	check "changes"

@@ -391,12 +391,20 @@ impl Geometry {
     pub(crate) fn check_descriptor(&self, g: u32, gd: &GroupDesc) -> Result<(), SbError> {
         let first = self.group_first_block(g);
         let end = self.group_end_block(g);
-        let inside = |b: u64| b >= first && b < end;
-        let table_end = u64::from(gd.inode_table) + u64::from(self.itb_per_group);
+        // Past the group's superblock and descriptor copies.
+        let meta_end =
+            first + u64::from(self.group_has_super(g)) + u64::from(self.group_gdt_blocks(g));
+        let inside = |b: u64| b >= meta_end && b < end;
+        let table = u64::from(gd.inode_table);
+        let table_end = table + u64::from(self.itb_per_group);
+        let in_table = |b: u32| u64::from(b) >= table && u64::from(b) < table_end;
         if !inside(gd.block_bitmap.into())
             || !inside(gd.inode_bitmap.into())
-            || !inside(gd.inode_table.into())
+            || !inside(table)
             || table_end > end
+            || gd.block_bitmap == gd.inode_bitmap
+            || in_table(gd.block_bitmap)
+            || in_table(gd.inode_bitmap)
         {
             return Err(SbError::Descriptor(g));
         }
