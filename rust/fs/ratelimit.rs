@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! A rate limit for corruption reports: a corrupt image met in a loop must
-//! not flood the kernel log (10 messages per 5 seconds, as `printk_ratelimit`).
+//! not flood the kernel log (at most 50 messages per 5 seconds).
 
 use crate::kernel_ext::task::now_seconds;
 use kernel::sync::atomic::{Atomic, Relaxed};
 
-const BURST: u32 = 10;
+const BURST: u32 = 50;
 const INTERVAL: i64 = 5;
 
 static WINDOW: Atomic<i64> = Atomic::new(0);
