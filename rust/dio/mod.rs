@@ -10,6 +10,7 @@
 use crate::kernel_ext::fs_type::FileSystem;
 use crate::kernel_ext::super_block::SuperBlock;
 
+mod complete;
 pub(crate) mod plan;
 pub(crate) mod read;
 mod rounds;

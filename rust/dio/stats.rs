@@ -4,6 +4,8 @@
 //! `/sys/kernel/debug/rext2/<device>/dio`. Relaxed atomics: each counter is
 //! exact, a snapshot of several is not a consistent cut.
 
+use crate::kernel_ext::bio::Dir;
+use kernel::prelude::*;
 use kernel::sync::atomic::{Atomic, Relaxed};
 
 /// The counters; see Documentation/rext2.rst for what each one counts.
@@ -54,6 +56,22 @@ impl DioStats {
     /// Adds `n` to a counter.
     pub(crate) fn add(c: &Atomic<u64>, n: u64) {
         c.add(n, Relaxed);
+    }
+
+    /// Counts a finished request: a read or a write and its bytes, or an
+    /// error.
+    pub(crate) fn finished(&self, dir: Dir, result: &Result<usize>) {
+        match (dir, result) {
+            (Dir::Read, Ok(n)) => {
+                Self::add(&self.reads, 1);
+                Self::add(&self.read_bytes, *n as u64);
+            }
+            (Dir::Write, Ok(n)) => {
+                Self::add(&self.writes, 1);
+                Self::add(&self.write_bytes, *n as u64);
+            }
+            (_, Err(_)) => Self::add(&self.errors, 1),
+        }
     }
 
     /// `name value` lines, one per counter, in a fixed order.

@@ -5,21 +5,21 @@
 
 use super::plan::{AsmEvent, BioSink, Found, ReadTarget, WriteTarget};
 use super::stats::DioStats;
-use crate::kernel_ext::bio::RoundIo;
 use crate::kernel_ext::block_map::Mapping;
 use crate::kernel_ext::fs_type::FileSystem;
 use crate::kernel_ext::inode::Inode;
 use crate::kernel_ext::pages::{PageRef, BATCH_PAGES};
+use crate::kernel_ext::request::Request;
 use kernel::prelude::*;
 
 /// The engine's view of one round: the file's mapper and the bios.
-pub(super) struct Target<'a, 'b, T: FileSystem> {
+pub(super) struct Target<'a, T: FileSystem> {
     pub(super) inode: &'a Inode<T>,
-    pub(super) io: &'b mut RoundIo<'a>,
+    pub(super) io: &'a Request,
     pub(super) stats: &'a DioStats,
 }
 
-impl<'a, T: FileSystem> BioSink for Target<'a, '_, T> {
+impl<'a, T: FileSystem> BioSink for Target<'a, T> {
     type Page = PageRef<'a>;
 
     fn new_bio(&mut self, block: u64) {
@@ -49,7 +49,7 @@ impl<'a, T: FileSystem> BioSink for Target<'a, '_, T> {
     }
 }
 
-impl<'a, T: FileSystem> ReadTarget for Target<'a, '_, T> {
+impl<'a, T: FileSystem> ReadTarget for Target<'a, T> {
     type Error = Error;
 
     fn map(&mut self, fs_block: u64, max: u64) -> Result<Found> {
@@ -66,7 +66,7 @@ impl<'a, T: FileSystem> ReadTarget for Target<'a, '_, T> {
     }
 }
 
-impl<'a, T: FileSystem> WriteTarget for Target<'a, '_, T> {
+impl<'a, T: FileSystem> WriteTarget for Target<'a, T> {
     type Error = Error;
 
     fn map(&mut self, fs_block: u64, max: u64, create: bool) -> Result<Found> {
@@ -86,7 +86,7 @@ impl<'a, T: FileSystem> WriteTarget for Target<'a, '_, T> {
     }
 }
 
-impl<T: FileSystem> Target<'_, '_, T> {
+impl<T: FileSystem> Target<'_, T> {
     fn lookup(&mut self, fs_block: u64, max: u64, create: bool) -> Result<Found> {
         Ok(match T::map_blocks(self.inode, fs_block, max, create)? {
             Mapping::Hole { .. } => Found::Hole,

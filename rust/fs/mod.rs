@@ -21,7 +21,7 @@ use crate::kernel_ext::dentry::{Dentry, Idmap};
 use crate::kernel_ext::dir::DirEmitter;
 use crate::kernel_ext::fs_type::{FileSystem, Statfs};
 use crate::kernel_ext::inode::{Inode, NewInode};
-use crate::kernel_ext::kiocb::{IovIter, Kiocb};
+use crate::kernel_ext::kiocb::{DioReturn, IovIter, Kiocb};
 use crate::kernel_ext::super_block::{NewSuperBlock, SuperBlock};
 use kernel::prelude::*;
 
@@ -73,7 +73,7 @@ impl FileSystem for Ext2 {
         symlink::get_link(inode)
     }
 
-    fn direct_io(iocb: &Kiocb<'_>, iter: &mut IovIter<'_>) -> Result<usize> {
+    fn direct_io<'a>(iocb: Kiocb<'a>, iter: &mut IovIter<'_>) -> DioReturn<'a> {
         if iter.is_write() {
             crate::dio::write::direct_write::<Self>(iocb, iter)
         } else {

@@ -11,7 +11,7 @@ use super::block_map::{get_block, Mapping};
 use super::dentry::{Dentry, Idmap};
 use super::dir::DirEmitter;
 use super::inode::{Inode, InodeSlot, NewInode};
-use super::kiocb::{IovIter, Kiocb};
+use super::kiocb::{DioReturn, IovIter, Kiocb};
 use super::super_block::{NewSuperBlock, SuperBlock};
 use super::sys;
 use core::marker::PhantomData;
@@ -70,8 +70,9 @@ pub(crate) trait FileSystem: Sized + 'static {
     fn statfs(sb: &SuperBlock<Self>) -> Result<Statfs>;
     /// The target of symlink `inode`.
     fn get_link(inode: &Inode<Self>) -> Result<KVec<u8>>;
-    /// Direct I/O (`address_space_operations.direct_IO`): bytes done.
-    fn direct_io(iocb: &Kiocb<'_>, iter: &mut IovIter<'_>) -> Result<usize>;
+    /// Direct I/O (`address_space_operations.direct_IO`): bytes done, or
+    /// queued for an asynchronous kiocb.
+    fn direct_io<'a>(iocb: Kiocb<'a>, iter: &mut IovIter<'_>) -> DioReturn<'a>;
     /// Maps logical blocks `lblk..lblk + max` (see [`Mapping`]).
     fn map_blocks(inode: &Inode<Self>, lblk: u64, max: u64, create: bool) -> Result<Mapping>;
 
@@ -489,12 +490,14 @@ impl<T: FileSystem> Tables<T> {
     /// objects that callback's C contract promises.
     unsafe extern "C" fn direct_io(iocb: *mut sys::kiocb, iter: *mut sys::iov_iter) -> isize {
         // SAFETY: the VFS passes a live kiocb on one of our files and its
-        // iterator, both ours for the call.
-        let (iocb, mut iter) = unsafe { (Kiocb::from_raw(iocb), IovIter::from_raw(iter)) };
-        match T::direct_io(&iocb, &mut iter) {
-            Ok(n) => n as isize,
-            Err(e) => e.to_errno() as isize,
-        }
+        // iterator, both ours for the call; it completes the kiocb itself
+        // unless we return -EIOCBQUEUED.
+        let Some(iocb) = (unsafe { Kiocb::from_raw(iocb) }) else {
+            return EINVAL.to_errno() as isize;
+        };
+        // SAFETY: as above.
+        let mut iter = unsafe { IovIter::from_raw(iter) };
+        T::direct_io(iocb, &mut iter).to_isize()
     }
 
     /// # Safety

@@ -6,6 +6,7 @@
 use super::buffer::Buffer;
 use super::dentry::{Dentry, Idmap};
 use super::fs_type::{FileSystem, Tables};
+use super::kiocb::AsyncIocb;
 use super::super_block::SuperBlock;
 use super::sys;
 use core::marker::PhantomData;
@@ -555,6 +556,21 @@ impl<T: FileSystem> Drop for InodeLock<'_, T> {
 /// A direct I/O counted in `i_dio_count`; ended on drop.
 pub(crate) struct DioInFlight<'a, T: FileSystem> {
     inode: &'a Inode<T>,
+}
+
+impl<'a, T: FileSystem> DioInFlight<'a, T> {
+    /// The inode.
+    pub(crate) fn inode(&self) -> &'a Inode<T> {
+        self.inode
+    }
+
+    /// Hands the count to an asynchronous kiocb on the same inode, which
+    /// ends it when it completes (see [`AsyncIocb::complete`]).
+    pub(crate) fn hand_over(self, iocb: &mut AsyncIocb) {
+        if iocb.adopt_dio(self.inode.as_ptr()) {
+            core::mem::forget(self);
+        }
+    }
 }
 
 impl<T: FileSystem> Drop for DioInFlight<'_, T> {

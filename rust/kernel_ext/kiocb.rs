@@ -1,53 +1,216 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The I/O request of a `direct_IO` call: the kiocb and its iov_iter.
+//! The I/O request of a `direct_IO` call: the kiocb and its iov_iter, and
+//! the handle that completes an asynchronous kiocb later.
+//!
+//! Exactly-once completion is a matter of types here. `direct_IO` returns
+//! a [`DioReturn`]: either [`DioReturn::Done`], which hands the [`Kiocb`]
+//! back (the caller completes it with the result), or
+//! [`DioReturn::Queued`] (`-EIOCBQUEUED`), which needs the [`Queued`]
+//! token. Both come only from consuming the `Kiocb`: [`Kiocb::into_async`]
+//! turns it into an [`AsyncIocb`] plus the token, and
+//! [`AsyncIocb::cancel`] turns the pair back. So while an `AsyncIocb`
+//! exists, `direct_IO` can only say "queued", and an `AsyncIocb` is used
+//! up by [`AsyncIocb::complete`], which calls `ki_complete` once.
 
 use super::fs_type::FileSystem;
 use super::inode::Inode;
 use super::sys;
 use core::marker::PhantomData;
+use core::ptr::NonNull;
+use kernel::prelude::*;
 
 /// A kiocb for the duration of one `direct_IO` call.
 ///
 /// # Invariants
 ///
 /// `raw` is a live kiocb whose file is open on an inode of the filesystem
-/// that received the call, for the lifetime `'a`.
+/// that received the call, for the lifetime `'a`; the caller completes it
+/// when `direct_IO` returns anything but `-EIOCBQUEUED`.
 pub(crate) struct Kiocb<'a> {
-    raw: *mut sys::kiocb,
+    raw: NonNull<sys::kiocb>,
     _p: PhantomData<&'a sys::kiocb>,
 }
 
-impl Kiocb<'_> {
+/// What `direct_IO` returns.
+pub(crate) enum DioReturn<'a> {
+    /// The request is over; the caller completes the kiocb with this
+    /// result. Holding the kiocb proves that no [`AsyncIocb`] is left.
+    Done(
+        #[expect(dead_code, reason = "held as proof, not read: the caller completes it")] Kiocb<'a>,
+        Result<usize>,
+    ),
+    /// `-EIOCBQUEUED`: an [`AsyncIocb`] completes the kiocb later.
+    Queued(Queued),
+}
+
+/// Permission to return `-EIOCBQUEUED`, one per [`AsyncIocb`].
+pub(crate) struct Queued {
+    _private: (),
+}
+
+impl DioReturn<'_> {
+    /// The `ssize_t` the VFS expects.
+    pub(super) fn to_isize(&self) -> isize {
+        match self {
+            Self::Done(_, Ok(n)) => *n as isize,
+            Self::Done(_, Err(e)) => e.to_errno() as isize,
+            Self::Queued(_) => -(sys::EIOCBQUEUED as isize),
+        }
+    }
+}
+
+impl<'a> Kiocb<'a> {
     /// # Safety
     ///
     /// `raw` must satisfy the type invariants for `'a`.
-    pub(super) unsafe fn from_raw(raw: *mut sys::kiocb) -> Self {
-        Self {
-            raw,
+    pub(super) unsafe fn from_raw(raw: *mut sys::kiocb) -> Option<Self> {
+        Some(Self {
+            raw: NonNull::new(raw)?,
             _p: PhantomData,
-        }
+        })
     }
 
     /// The file position of the request.
     pub(crate) fn pos(&self) -> i64 {
         // SAFETY: the kiocb is live (type invariant).
-        unsafe { (*self.raw).ki_pos }
+        unsafe { (*self.raw.as_ptr()).ki_pos }
     }
 
     /// Whether the caller waits for the result (no `ki_complete`: not AIO
     /// or io_uring).
     pub(crate) fn is_sync(&self) -> bool {
         // SAFETY: the kiocb is live (type invariant).
-        unsafe { sys::rext2_is_sync_kiocb(self.raw) }
+        unsafe { sys::rext2_is_sync_kiocb(self.raw.as_ptr()) }
     }
 
-    /// The inode the request is on.
-    pub(crate) fn inode<T: FileSystem>(&self) -> &Inode<T> {
+    /// The inode the request is on, for the whole call.
+    pub(crate) fn inode<T: FileSystem>(&self) -> &'a Inode<T> {
         // SAFETY: the kiocb's file is open on a live inode of the
-        // filesystem whose `direct_IO` was called (type invariant); `T` is
-        // that filesystem because only its tables carry this trampoline.
-        unsafe { Inode::from_raw(sys::rext2_kiocb_inode(self.raw)) }
+        // filesystem whose `direct_IO` was called, for `'a` (type
+        // invariant); `T` is that filesystem because only its tables
+        // carry this trampoline.
+        unsafe { Inode::from_raw(sys::rext2_kiocb_inode(self.raw.as_ptr())) }
+    }
+
+    /// Takes over the completion of an asynchronous kiocb (AIO, io_uring):
+    /// the [`AsyncIocb`] must complete it, and `direct_IO` must return the
+    /// [`Queued`] token. A synchronous kiocb is given back.
+    pub(crate) fn into_async(self) -> core::result::Result<(AsyncIocb, Queued), Self> {
+        if self.is_sync() {
+            return Err(self);
+        }
+        Ok((
+            AsyncIocb {
+                raw: self.raw,
+                dio_pending: false,
+            },
+            Queued { _private: () },
+        ))
+    }
+}
+
+/// An asynchronous kiocb whose completion the engine owns.
+///
+/// # Invariants
+///
+/// `raw` is a live kiocb with a `ki_complete`, on an open file of a
+/// rext2-type filesystem; it stays live (and its file open, so its inode
+/// and superblock too) until `ki_complete` is called, which happens
+/// exactly once: in [`AsyncIocb::complete`], or in Drop if that was never
+/// called. If `dio_pending`, the inode's `i_dio_count` holds one count of
+/// ours, ended once before `ki_complete`.
+pub(crate) struct AsyncIocb {
+    raw: NonNull<sys::kiocb>,
+    dio_pending: bool,
+}
+
+// SAFETY: the kiocb is handed from the submitter to whoever completes it
+// (a bio completion worker); the kernel allows that, it is what AIO is.
+unsafe impl Send for AsyncIocb {}
+
+impl AsyncIocb {
+    /// Gives the kiocb back, with the token: the request finished before
+    /// it was queued, so `direct_IO` returns its result itself. Ends the
+    /// `i_dio_count` it was given.
+    pub(crate) fn cancel<'a>(mut self, _token: Queued) -> Kiocb<'a> {
+        self.end_dio();
+        let raw = self.raw;
+        core::mem::forget(self);
+        Kiocb {
+            raw,
+            _p: PhantomData,
+        }
+    }
+
+    /// The inode, live until the kiocb is completed.
+    pub(crate) fn inode<T: FileSystem>(&self) -> &Inode<T> {
+        // SAFETY: the file is open until `ki_complete` (type invariant),
+        // which needs `self` by value; the filesystem is `T` as in
+        // [`Kiocb::inode`].
+        unsafe { Inode::from_raw(sys::rext2_kiocb_inode(self.raw.as_ptr())) }
+    }
+
+    /// Takes over one `i_dio_count` of the kiocb's inode (see
+    /// [`Inode::dio_begin`]); [`AsyncIocb::complete`] ends it.
+    pub(super) fn adopt_dio(&mut self, inode: *mut sys::inode) -> bool {
+        // SAFETY: live kiocb (type invariant).
+        if self.dio_pending || inode != unsafe { sys::rext2_kiocb_inode(self.raw.as_ptr()) } {
+            return false;
+        }
+        self.dio_pending = true;
+        true
+    }
+
+    fn end_dio(&mut self) {
+        if core::mem::take(&mut self.dio_pending) {
+            // SAFETY: the count was begun and handed to us (type
+            // invariant); it is ended once, here.
+            unsafe { sys::rext2_inode_dio_end(sys::rext2_kiocb_inode(self.raw.as_ptr())) };
+        }
+    }
+
+    /// Completes the request, in task context, in fs/direct-io.c's order
+    /// (`dio_complete`): for a write, drop the page cache over the
+    /// written range; end the `i_dio_count`; advance `ki_pos` by
+    /// `transferred`; for a write, sync it if the kiocb asks for data
+    /// sync (`generic_write_sync`); then `ki_complete` with the result.
+    pub(crate) fn complete(mut self, write: bool, transferred: usize, result: Result<usize>) {
+        let raw = self.raw.as_ptr();
+        if write {
+            if let Ok(n) = result {
+                // SAFETY: live kiocb; task context (the caller's contract).
+                unsafe { sys::rext2_kiocb_invalidate_written(raw, n) };
+            }
+        }
+        self.end_dio();
+        // SAFETY: live kiocb, ours to update until completed.
+        unsafe { sys::rext2_kiocb_advance(raw, transferred) };
+        let mut ret = match result {
+            Ok(n) => n as c_long,
+            Err(e) => e.to_errno() as c_long,
+        };
+        if write && ret > 0 {
+            // SAFETY: live kiocb; `ki_pos` is already past the written
+            // range, as generic_write_sync expects; task context.
+            ret = unsafe { sys::rext2_kiocb_write_sync(raw, ret) };
+        }
+        core::mem::forget(self);
+        // SAFETY: live kiocb with a `ki_complete`, completed exactly once
+        // (`self` is consumed and its Drop skipped); nothing touches it
+        // after this.
+        unsafe { sys::rext2_kiocb_complete(raw, ret) };
+    }
+}
+
+impl Drop for AsyncIocb {
+    fn drop(&mut self) {
+        // Not reachable by the engine's paths; if it ever were, the kiocb
+        // is still completed, once, rather than left hanging.
+        kernel::pr_warn_once!("an asynchronous direct I/O was dropped; completing it with EIO\n");
+        self.end_dio();
+        // SAFETY: as in `complete`; Drop runs at most once.
+        unsafe { sys::rext2_kiocb_complete(self.raw.as_ptr(), EIO.to_errno() as c_long) };
     }
 }
 

@@ -17,6 +17,7 @@ pub(crate) mod fs_type;
 pub(crate) mod inode;
 pub(crate) mod kiocb;
 pub(crate) mod pages;
+pub(crate) mod request;
 pub(crate) mod super_block;
 pub(crate) mod sys;
 pub(crate) mod task;

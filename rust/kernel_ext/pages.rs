@@ -22,9 +22,9 @@ struct Run {
     bytes: u32,
 }
 
-/// Up to `BATCH_PAGES` pages of the user's buffer. About 4 KiB: it lives
-/// in the request's one heap allocation ([`PageBatch::new`]), not on the
-/// stack.
+/// Up to `BATCH_PAGES` pages of the user's buffer. About 5 KiB: it lives
+/// in the request's one heap allocation (see `super::request`), not on
+/// the stack.
 ///
 /// # Invariants
 ///
@@ -42,21 +42,23 @@ pub(crate) struct PageBatch {
     dirty: bool,
 }
 
-/// A page of a batch, valid while the batch is borrowed.
+/// A page of a batch (or the zero page), valid while the batch is
+/// borrowed.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) struct PageRef<'a> {
     page: NonNull<sys::page>,
+    /// The batch that holds the page; null for the zero page.
+    owner: *const PageBatch,
     _p: PhantomData<&'a PageBatch>,
 }
 
 impl PageBatch {
-    /// An empty batch, allocated in place; `dirty` marks pages dirty on
-    /// release (reads into user memory).
-    pub(crate) fn new(iter: &IovIter<'_>, dirty: bool) -> Result<KBox<Self>> {
-        let mut b = KBox::init(pin_init::zeroed::<Self>(), GFP_KERNEL)?;
-        b.pinned = iter.will_pin();
-        b.dirty = dirty;
-        Ok(b)
+    /// Prepares an empty (zeroed) batch for pages of `iter`; `dirty`
+    /// marks pages dirty on release (reads into user memory).
+    pub(super) fn setup(&mut self, iter: &IovIter<'_>, dirty: bool) {
+        self.clear();
+        self.pinned = iter.will_pin();
+        self.dirty = dirty;
     }
 
     /// Releases the pages (as Drop does) and empties the batch for the
@@ -130,6 +132,7 @@ impl PageBatch {
     /// The batch's pieces, in order: (page, offset, length), each within
     /// one page.
     pub(crate) fn segments(&self) -> impl Iterator<Item = (PageRef<'_>, u32, u32)> + '_ {
+        let owner: *const Self = self;
         self.runs[..self.nruns].iter().flat_map(move |r| {
             let mut left = r.bytes as usize;
             let mut off = r.offset as usize;
@@ -142,6 +145,7 @@ impl PageBatch {
                 let item = (
                     PageRef {
                         page,
+                        owner,
                         _p: PhantomData,
                     },
                     off as u32,
@@ -166,6 +170,11 @@ impl PageRef<'_> {
         self.page.as_ptr()
     }
 
+    /// Whether the page is `batch`'s or the zero page.
+    pub(super) fn is_of(&self, batch: &PageBatch) -> bool {
+        self.owner.is_null() || core::ptr::eq(self.owner, batch)
+    }
+
     /// The shared zero page, for writing zeros (never written to itself:
     /// only write bios and nothing else may use it).
     pub(crate) fn zero_page() -> Self {
@@ -173,6 +182,7 @@ impl PageRef<'_> {
         let p = unsafe { sys::rext2_zero_page() };
         Self {
             page: NonNull::new(p).unwrap_or(NonNull::dangling()),
+            owner: core::ptr::null(),
             _p: PhantomData,
         }
     }

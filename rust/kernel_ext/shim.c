@@ -14,6 +14,8 @@
 #include <linux/timekeeping.h>
 #include <linux/writeback.h>
 #include <linux/slab.h>
+#include <linux/pagemap.h>
+#include <linux/errseq.h>
 #include "shim.h"
 
 struct buffer_head *rext2_sb_bread(struct super_block *sb, sector_t block)
@@ -352,4 +354,52 @@ bool rext2_dir_sync(struct inode *inode)
 struct page *rext2_zero_page(void)
 {
 	return ZERO_PAGE(0);
+}
+
+/* Asynchronous direct I/O completion. */
+
+bool rext2_bio_may_sleep(struct bio *bio)
+{
+	return bio_flagged(bio, BIO_COMPLETE_IN_TASK) || !bio_in_atomic();
+}
+
+void rext2_bio_complete_in_task(struct bio *bio)
+{
+	bio_set_flag(bio, BIO_COMPLETE_IN_TASK);
+	__bio_complete_in_task(bio);
+}
+
+void rext2_kiocb_complete(struct kiocb *iocb, long ret)
+{
+	iocb->ki_complete(iocb, ret);
+}
+
+void rext2_kiocb_advance(struct kiocb *iocb, size_t bytes)
+{
+	iocb->ki_pos += bytes;
+}
+
+long rext2_kiocb_write_sync(struct kiocb *iocb, long count)
+{
+	return generic_write_sync(iocb, count);
+}
+
+/*
+ * kiocb_invalidate_post_direct_write() for a write that completed
+ * asynchronously, before ki_pos moves past it (it and
+ * dio_warn_stale_pagecache() are not exported).
+ */
+void rext2_kiocb_invalidate_written(struct kiocb *iocb, size_t count)
+{
+	struct file *file = iocb->ki_filp;
+	struct address_space *mapping = file->f_mapping;
+
+	if (!count || !mapping->nrpages)
+		return;
+	if (invalidate_inode_pages2_range(mapping, iocb->ki_pos >> PAGE_SHIFT,
+					  (iocb->ki_pos + count - 1) >> PAGE_SHIFT)) {
+		errseq_set(&mapping->wb_err, -EIO);
+		pr_crit_ratelimited("rext2: page cache invalidation failed after a direct write to inode %llu; possible data corruption\n",
+				    file_inode(file)->i_ino);
+	}
 }
