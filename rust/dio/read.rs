@@ -11,13 +11,11 @@
 //! in task context when their pins are released.
 
 use super::complete::{conclude, Submitted};
-use super::plan::dio_block;
 use super::rounds;
 use super::stats::DioStats;
 use super::DioFs;
 use crate::kernel_ext::bio::Dir;
 use crate::kernel_ext::kiocb::{DioReturn, IovIter, Kiocb};
-use crate::kernel_ext::request::Request;
 use kernel::prelude::*;
 
 /// `direct_IO` for a read: the bytes read (short at EOF), queued, or the
@@ -49,33 +47,12 @@ fn submit<'a, T: DioFs>(
     if pos < 0 || pos >= i_size {
         return Ok(None);
     }
-    let blk = dio_block(
-        pos as u64,
-        iter.alignment(),
-        inode.block_bits(),
-        inode.sb().logical_block_bits(),
-    )
-    .ok_or(EINVAL)?;
+    let blk = rounds::block_for(inode, iter, pos)?;
     inode.write_and_wait(pos, pos.saturating_add(count as i64 - 1))?;
-    // Declared in this order so that an early return drops (waits for)
-    // the request before it ends the count.
-    let in_flight = inode.dio_begin();
-    let mut io = Request::new(inode.sb(), iter, Dir::Read, blk.bits)?;
-    let stats = T::dio_stats(inode.sb());
-    let n = rounds::submit(
-        inode,
-        iter,
-        &mut io,
-        pos as u64,
-        count,
-        blk,
-        Dir::Read,
-        stats,
-    )?;
+    let s = rounds::start(inode, iter, pos, count, blk, Dir::Read)?;
     Ok(Some(Submitted {
-        io,
-        in_flight,
-        bytes: n.min((i_size - pos) as usize),
+        bytes: s.bytes.min((i_size - pos) as usize),
         may_queue: true,
+        ..s
     }))
 }

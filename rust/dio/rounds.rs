@@ -7,9 +7,11 @@
 //! still in flight when this returns: the caller waits for them or queues
 //! the request.
 
-use super::plan::{walk_read, walk_write, DioBlock, PlanError, ReadRequest};
+use super::complete::Submitted;
+use super::plan::{dio_block, walk_read, walk_write, DioBlock, PlanError, ReadRequest};
 use super::stats::DioStats;
 use super::target::Target;
+use super::DioFs;
 use crate::kernel_ext::bio::{with_plug, Dir};
 use crate::kernel_ext::fs_type::FileSystem;
 use crate::kernel_ext::inode::Inode;
@@ -17,12 +19,54 @@ use crate::kernel_ext::kiocb::IovIter;
 use crate::kernel_ext::request::Request;
 use kernel::prelude::*;
 
+/// The request's dio block (DIO-SPEC 1.8): `EINVAL` if `pos` or the
+/// buffer is aligned to neither the fs block nor the device's logical
+/// block.
+pub(super) fn block_for<T: FileSystem>(
+    inode: &Inode<T>,
+    iter: &IovIter<'_>,
+    pos: i64,
+) -> Result<DioBlock> {
+    dio_block(
+        pos as u64,
+        iter.alignment(),
+        inode.block_bits(),
+        inode.sb().logical_block_bits(),
+    )
+    .ok_or(EINVAL)
+}
+
+/// Begins the dio count, allocates the request and submits `count` bytes
+/// at `pos` (see [`submit`]). The result may not be queued until the
+/// caller says so.
+pub(super) fn start<'a, T: DioFs>(
+    inode: &'a Inode<T>,
+    iter: &mut IovIter<'_>,
+    pos: i64,
+    count: usize,
+    blk: DioBlock,
+    dir: Dir,
+) -> Result<Submitted<'a, T>> {
+    // In this order, so that an early return drops (waits for) the
+    // request before it ends the count.
+    let in_flight = inode.dio_begin();
+    let mut io = Request::new(inode.sb(), iter, dir, blk.bits)?;
+    let stats = T::dio_stats(inode.sb());
+    let bytes = submit(inode, iter, &mut io, pos as u64, count, blk, dir, stats)?;
+    Ok(Submitted {
+        io,
+        in_flight,
+        bytes,
+        may_queue: false,
+    })
+}
+
 /// Submits `count` bytes at `pos` in dio blocks `blk`. Returns the bytes
 /// submitted (short if the walk stopped: EOF, a hole a write may not fill,
 /// or a fault after progress), or the first error (a mapper error, or a
 /// bio error of an earlier round, wins over progress).
 #[expect(clippy::too_many_arguments)]
-pub(super) fn submit<T: FileSystem>(
+fn submit<T: FileSystem>(
     inode: &Inode<T>,
     iter: &mut IovIter<'_>,
     io: &mut Request,

@@ -15,13 +15,11 @@
 //! `jfs_write_failed`).
 
 use super::complete::{conclude, Submitted};
-use super::plan::dio_block;
 use super::rounds;
 use super::stats::DioStats;
 use super::DioFs;
 use crate::kernel_ext::bio::Dir;
 use crate::kernel_ext::kiocb::{DioReturn, IovIter, Kiocb};
-use crate::kernel_ext::request::Request;
 use kernel::prelude::*;
 
 /// `direct_IO` for a write: the bytes written (short if a hole inside
@@ -68,33 +66,11 @@ fn submit<'a, T: DioFs>(
     if pos < 0 {
         return Err(EINVAL);
     }
-    let blk = dio_block(
-        pos as u64,
-        iter.alignment(),
-        inode.block_bits(),
-        inode.sb().logical_block_bits(),
-    )
-    .ok_or(EINVAL)?;
+    let blk = rounds::block_for(inode, iter, pos)?;
     let extending = pos.saturating_add(count as i64) > inode.size();
-    // Declared in this order so that an early return drops (waits for)
-    // the request before it ends the count.
-    let in_flight = inode.dio_begin();
-    let mut io = Request::new(inode.sb(), iter, Dir::Write, blk.bits)?;
-    let stats = T::dio_stats(inode.sb());
-    let n = rounds::submit(
-        inode,
-        iter,
-        &mut io,
-        pos as u64,
-        count,
-        blk,
-        Dir::Write,
-        stats,
-    )?;
+    let s = rounds::start(inode, iter, pos, count, blk, Dir::Write)?;
     Ok(Some(Submitted {
-        io,
-        in_flight,
-        bytes: n,
-        may_queue: !extending && n == count,
+        may_queue: !extending && s.bytes == count,
+        ..s
     }))
 }

@@ -17,6 +17,9 @@ import mmap
 import os
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ksft import counters, exit_status, report  # noqa: E402
+
 NR_IO_SETUP, NR_IO_DESTROY, NR_IO_GETEVENTS, NR_IO_SUBMIT = 206, 207, 208, 209
 CMD_PREAD, CMD_PWRITE = 0, 1
 RWF_DSYNC = 0x2
@@ -24,7 +27,6 @@ PAGE = 4096
 
 libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
 libc.syscall.restype = ctypes.c_long
-fails = 0
 
 
 class Iocb(ctypes.Structure):
@@ -91,18 +93,6 @@ class Buf:
 def iocb(op, fd, buf, off_in_buf, n, pos, tag, rw_flags=0):
     return Iocb(data=tag, opcode=op, fildes=fd, buf=buf.addr + off_in_buf,
                 nbytes=n, offset=pos, rw_flags=rw_flags)
-
-
-def report(case, ok, why=""):
-    global fails
-    print(f"{case}: {'ok' if ok else 'FAIL ' + why}", flush=True)
-    if not ok:
-        fails += 1
-
-
-def counters(path):
-    with open(path) as f:
-        return {k: int(v) for k, v in (line.split() for line in f if line.strip())}
 
 
 def pattern(tag, n):
@@ -273,7 +263,7 @@ def main():
           f" {d['aio_completed_sync']} completed in the submitter", flush=True)
     report("counters", d["aio_queued"] > 0 and d["aio_completed"] == d["aio_queued"],
            f"queued {d['aio_queued']} completed {d['aio_completed']}")
-    return 1 if fails else 0
+    return exit_status()
 
 
 if __name__ == "__main__":

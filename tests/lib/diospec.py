@@ -13,23 +13,9 @@ import mmap
 import os
 import sys
 
+from ksft import expect_errno, exit_status, report
+
 PAGE = 4096
-fails = 0
-
-
-def report(case, ok, why=""):
-    global fails
-    print(f"{case}: {'ok' if ok else 'FAIL ' + why}")
-    if not ok:
-        fails += 1
-
-
-def expect_errno(case, want, fn):
-    try:
-        r = fn()
-        report(case, False, f"returned {r}, expected {errno.errorcode[want]}")
-    except OSError as e:
-        report(case, e.errno == want, f"{errno.errorcode.get(e.errno)}, expected {errno.errorcode[want]}")
 
 
 def protected(size, prot):
@@ -161,7 +147,7 @@ def main():
     expect_errno("T36", errno.EOPNOTSUPP, lambda: os.preadv(fd, [mv[:PAGE]], 0, os.RWF_NOWAIT))
     os.close(fd)
     print(f"diospec: {fails} failed")
-    return 1 if fails else 0
+    return exit_status()
 
 
 if __name__ == "__main__":

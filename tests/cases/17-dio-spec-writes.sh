@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# DIO-SPEC section 9 cases that apply to writes: T1-T4, T11-T15, T19,
+# T21-T24, T27-T29, T33, T35-T37 (see tests/lib/diospec_write.py and
+# Documentation/rext2.rst), on a 4 KiB-block image over a 512-byte logical
+# loop device and a copy over a 4096-byte one; the free space was filled
+# with 0xAA before mkfs. Then every page pin is released and e2fsck -fn
+# finds both images clean.
+. "$REXT2_ROOT/tests/lib/common.sh"
+
+pins() { awk '$1 == "nr_foll_pin_acquired" { a = $2 } $1 == "nr_foll_pin_released" { r = $2 } END { print a - r }' /proc/vmstat; }
+mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
+pins_before=$(pins)
+img=/tmp/rext2-dsw.img img4k=/tmp/rext2-dsw-4kn.img
+cp "$REXT2_WORK/empty-4096.img" "$img"
+cp "$REXT2_WORK/empty-4096.img" "$img4k"
+dev=$(attach_rw "$img")
+dev4k=$(losetup -f --show -b 4096 "$img4k" | tee -a "$T_LOOPS")
+mnt rext2 "$dev" "$T_MNT/w" rw || { fail "rw mount"; finish; }
+mnt rext2 "$dev4k" "$T_MNT/w4kn" rw || fail "rw mount on a 4Kn device"
+py "$REXT2_ROOT/tests/lib/diospec_write.py" "$T_MNT/w" "$dev" \
+	"/sys/kernel/debug/rext2/$(basename "$dev")" "$T_MNT/w4kn" || fail "DIO-SPEC write cases"
+umount "$T_MNT/w" || fail "umount"
+umount "$T_MNT/w4kn" || fail "umount (4Kn)"
+for i in "$img" "$img4k"; do
+	out=$(e2fsck -fn "$i" 2>&1) || { fail "e2fsck -fn $(basename "$i")"; printf '%s\n' "$out" | head -n 30 | sed 's/^/# /'; }
+done
+pins_after=$(pins)
+[ "$pins_after" -eq "$pins_before" ] || fail "page pins: $((pins_after - pins_before)) acquired but not released"
+cleanup
+rm -f "$img" "$img4k"
+finish

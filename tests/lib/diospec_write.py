@@ -1,0 +1,421 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""DIO-SPEC section 9 cases for writes on a read-write rext2 mount, each
+printed as "Tn: ok" or "Tn: FAIL ...". MNT is a 4 KiB-block rext2 mount
+on a 512-byte logical device DEV whose free space was filled with 0xAA
+before mkfs; MNT4KN (optional) a 4 KiB-block rext2 mount on a 4096-byte
+logical device. Counters are read from COUNTERS (MNT's debugfs file).
+
+usage: diospec_write.py MNT DEV COUNTERS [MNT4KN]
+"""
+import errno
+import fcntl
+import mmap
+import os
+import struct
+import sys
+import threading
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import aio  # noqa: E402  (the AIO syscalls)
+from diospec import protected  # noqa: E402
+from ksft import counters, exit_status, expect_errno, report  # noqa: E402
+
+PAGE = 4096
+BS = 4096
+FIBMAP = 1
+
+
+def abuf(n, fill=b"\0"):
+    """A page-aligned buffer of n bytes (an anonymous mapping)."""
+    m = mmap.mmap(-1, max(n, PAGE))
+    if fill != b"\0":
+        m[:] = (fill * (len(m) // len(fill) + 1))[:len(m)]
+    return m
+
+
+def pat(tag, n):
+    unit = f"[w {tag:06x}]".encode()
+    return (unit * (n // len(unit) + 1))[:n]
+
+
+def odirect(path, flags=os.O_RDWR):
+    return os.open(path, flags | os.O_DIRECT)
+
+
+def pwrite_d(fd, data, off):
+    b = abuf(len(data))
+    b[:len(data)] = data
+    return os.pwritev(fd, [memoryview(b)[:len(data)]], off)
+
+
+def pread_d(fd, n, off):
+    b = abuf(n)
+    got = os.preadv(fd, [memoryview(b)[:n]], off)
+    return bytes(b[:got])
+
+
+def patched(base, off, data):
+    """`base` with `data` written at `off`."""
+    w = bytearray(base)
+    w[off:off + len(data)] = data
+    return bytes(w)
+
+
+def content(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def fibmap(fd, lblk):
+    return struct.unpack("i", fcntl.ioctl(fd, FIBMAP, struct.pack("i", lblk)))[0]
+
+
+def raw_block(dev, pblk):
+    """Fs block pblk as it is on the device (O_DIRECT: not the cache)."""
+    fd = os.open(dev, os.O_RDONLY | os.O_DIRECT)
+    try:
+        return pread_d(fd, BS, pblk * BS)
+    finally:
+        os.close(fd)
+
+
+def fresh(m, name, data=b"", size=None):
+    p = os.path.join(m, name)
+    with open(p, "wb") as f:
+        f.write(data)
+        if size is not None:
+            f.truncate(size)
+        f.flush()
+        os.fsync(f.fileno())
+    return p
+
+
+def main():
+    m, dev, cpath = sys.argv[1], sys.argv[2], sys.argv[3]
+    m4kn = sys.argv[4] if len(sys.argv) > 4 else None
+
+    # T1: O_DIRECT at open and through F_SETFL on a writable fd.
+    p = fresh(m, "t1")
+    fd = os.open(p, os.O_WRONLY)
+    fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_DIRECT)
+    ok = bool(fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_DIRECT) and pwrite_d(fd, pat(1, BS), 0) == BS
+    os.close(fd)
+    report("T1", ok and content(p) == pat(1, BS))
+
+    # T2: misaligned writes fail with EINVAL and change nothing.
+    old = pat(2, 4 * BS)
+    p = fresh(m, "t2", old)
+    fd = odirect(p)
+    b = abuf(2 * PAGE)
+    mv = memoryview(b)
+    same = lambda: content(p) == old and os.fstat(fd).st_size == len(old)  # noqa: E731
+    expect_errno("T2 offset 100", errno.EINVAL, lambda: os.pwritev(fd, [mv[:BS]], 100), same)
+    expect_errno("T2 buffer+1", errno.EINVAL, lambda: os.pwritev(fd, [mv[1:1 + BS]], 0), same)
+    expect_errno("T2 length 1000", errno.EINVAL, lambda: os.pwritev(fd, [mv[:1000]], 0), same)
+    segs = [mv[i * 512:(i + 1) * 512] for i in range(8)] + [mv[4096 + 1:4096 + 1 + 512]]
+    expect_errno("T2 writev bad segment", errno.EINVAL, lambda: os.pwritev(fd, segs, 0), same)
+    os.close(fd)
+
+    # T3: 512-byte alignment on the 512-logical device (blkfactor 3); on
+    # a 4Kn device only 4 KiB alignment.
+    p = fresh(m, "t3", pat(3, 4 * BS))
+    fd = odirect(p)
+    n = pwrite_d(fd, pat(0x33, 1536), 512)
+    os.close(fd)
+    report("T3 512-logical", n == 1536 and content(p) == patched(pat(3, 4 * BS), 512, pat(0x33, 1536)),
+           f"wrote {n}")
+    if m4kn:
+        p = fresh(m4kn, "t3", pat(3, 4 * BS))
+        fd = odirect(p)
+        expect_errno("T3 4Kn 512-aligned", errno.EINVAL, lambda: pwrite_d(fd, pat(4, 512), 512))
+        n = pwrite_d(fd, pat(5, BS), BS)
+        os.close(fd)
+        report("T3 4Kn aligned", n == BS and content(p)[BS:2 * BS] == pat(5, BS))
+
+    # T4: zero length.
+    p = fresh(m, "t4", pat(4, BS))
+    fd = odirect(p)
+    n = os.pwritev(fd, [memoryview(abuf(PAGE))[:0]], 0)
+    os.close(fd)
+    report("T4", n == 0 and content(p) == pat(4, BS))
+
+    # T11: one call over existing blocks and holes inside i_size.
+    c0 = counters(cpath)
+    p = fresh(m, "t11", pat(11, 2 * BS), 4 * BS)
+    fd = odirect(p)
+    n = pwrite_d(fd, pat(0x111, 4 * BS), 0)
+    back = pread_d(fd, 4 * BS, 0)
+    os.close(fd)
+    c1 = counters(cpath)
+    report("T11", n == 4 * BS and back == pat(0x111, 4 * BS)
+           and c1["buffered_fallbacks"] > c0["buffered_fallbacks"],
+           f"wrote {n}, fallbacks +{c1['buffered_fallbacks'] - c0['buffered_fallbacks']}")
+
+    # T12: writes at or after i_size inside the EOF block (no blocks) go
+    # buffered; the block holds the written bytes and zeros, never 0xAA.
+    for off in (2048, 3072):
+        p = fresh(m, f"t12-{off}", b"", 2048)
+        fd = odirect(p)
+        n = pwrite_d(fd, pat(12, 512), off)
+        os.fsync(fd)
+        blk = pread_d(fd, BS, 0)
+        os.close(fd)
+        want = bytes(off) + pat(12, 512)
+        report(f"T12 at {off}", n == 512 and blk == want and b"\xaa" * 16 not in blk,
+               f"wrote {n}, block {blk[:off + 520][-530:]!r}")
+
+    # T13: extending writes: i_size right after each return; two
+    # O_APPEND|O_DIRECT writers at once never overlap.
+    p = fresh(m, "t13")
+    fd = odirect(p)
+    ok = True
+    for i in range(8):
+        ok &= pwrite_d(fd, pat(0x1300 + i, BS), i * BS) == BS and os.fstat(fd).st_size == (i + 1) * BS
+    os.close(fd)
+    p2 = fresh(m, "t13-append")
+
+    def appender(tag, count):
+        f = os.open(p2, os.O_WRONLY | os.O_APPEND | os.O_DIRECT)
+        for i in range(count):
+            pwrite_d(f, pat(tag + i, BS), 0)
+        os.close(f)
+    ts = [threading.Thread(target=appender, args=(t, 40)) for t in (0x13000, 0x13100)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    data = content(p2)
+    blocks = {data[i:i + BS] for i in range(0, len(data), BS)}
+    wanted = {pat(t + i, BS) for t in (0x13000, 0x13100) for i in range(40)}
+    report("T13", ok and len(data) == 80 * BS and blocks == wanted,
+           f"size {len(data)}, {len(blocks & wanted)} of 80 blocks intact")
+
+    # T14: sub-block zeroing of new blocks, on the device itself.
+    p = fresh(m, "t14a")
+    fd = odirect(p)
+    n = pwrite_d(fd, pat(14, 512), 0)
+    raw = raw_block(dev, fibmap(fd, 0))
+    os.close(fd)
+    report("T14 start", n == 512 and raw == pat(14, 512) + bytes(BS - 512),
+           f"block tail holds {set(raw[512:])}")
+    p = fresh(m, "t14b", pat(0x140, BS))
+    fd = odirect(p)
+    n = pwrite_d(fd, pat(0x141, 512), BS + 1536)
+    raw = raw_block(dev, fibmap(fd, 1))
+    os.close(fd)
+    report("T14 middle", n == 512 and raw == bytes(1536) + pat(0x141, 512) + bytes(2048),
+           f"head {set(raw[:1536])} tail {set(raw[2048:])}")
+
+    # T15: a sub-block overwrite touches only its sectors.
+    p = fresh(m, "t15", pat(15, 2 * BS))
+    fd = odirect(p)
+    n = pwrite_d(fd, pat(0x151, 512), 1024)
+    os.close(fd)
+    report("T15", n == 512 and content(p) == patched(pat(15, 2 * BS), 1024, pat(0x151, 512)))
+
+    # T19: AIO write over cached pages: a buffered read afterwards sees the
+    # new data (the completion invalidated the range).
+    p = fresh(m, "t19", pat(19, 16 * BS))
+    content(p)
+    fd = odirect(p)
+    ctx = aio.Ctx()
+    b = aio.Buf(8 * BS)
+    b.fill(pat(0x191, 8 * BS))
+    got, dup, extra = aio.run_batch(ctx, [aio.iocb(aio.CMD_PWRITE, fd, b, 0, 8 * BS, 4 * BS, 19)])
+    ctx.close()
+    os.close(fd)
+    want = bytearray(pat(19, 16 * BS))
+    want[4 * BS:12 * BS] = pat(0x191, 8 * BS)
+    report("T19", got.get(19) == 8 * BS and not dup and not extra and content(p) == bytes(want),
+           f"result {got}")
+
+    # T21: buffered/direct coherency.
+    p = fresh(m, "t21", pat(21, 8 * BS))
+    with open(p, "r+b") as f:
+        f.seek(BS)
+        f.write(pat(0x211, BS))
+        f.flush()
+        fd = odirect(p)
+        a = pread_d(fd, BS, BS) == pat(0x211, BS)
+        pwrite_d(fd, pat(0x212, BS), 2 * BS)
+        f.seek(2 * BS)
+        b_ = f.read(BS) == pat(0x212, BS)
+        mm = mmap.mmap(f.fileno(), 8 * BS)
+        mm[3 * BS:3 * BS + 16]
+        pwrite_d(fd, pat(0x213, BS), 3 * BS)
+        c = mm[3 * BS:4 * BS] == pat(0x213, BS)
+        mm.close()
+        os.close(fd)
+    report("T21", a and b_ and c, f"buffered->direct {a} direct->buffered {b_} direct->mmap {c}")
+
+    # T22: a fault in the second segment of a write. rext2 returns the
+    # bytes before the fault (7.3 returns EFAULT for (ii): see
+    # Documentation/rext2.rst); nothing past them is written.
+    for case, first in (("(i) 48 KiB", 48 << 10), ("(ii) 8 KiB", 8 << 10)):
+        p = fresh(m, "t22", pat(22, 64 << 10))
+        fd = odirect(p)
+        good = abuf(first)
+        good[:] = pat(0x221, first)
+        bad = protected(PAGE, 0)
+        try:
+            r = os.pwritev(fd, [memoryview(good), memoryview(bad)[:PAGE]], 0)
+        except OSError as e:
+            r = -e.errno
+        os.close(fd)
+        want = pat(0x221, first) + pat(22, 64 << 10)[first:]
+        report(f"T22 {case}", r == first and content(p) == want, f"returned {r}")
+        bad.close()
+    p = fresh(m, "t22x", pat(0x222, BS))
+    fd = odirect(p)
+    good = abuf(8 << 10)
+    good[:] = pat(0x223, 8 << 10)
+    bad = protected(PAGE, 0)
+    try:
+        r = os.pwritev(fd, [memoryview(good), memoryview(bad)[:PAGE]], BS)
+    except OSError as e:
+        r = -e.errno
+    size = os.fstat(fd).st_size
+    os.close(fd)
+    report("T22 extending", r == 8 << 10 and size == BS + (8 << 10)
+           and content(p) == pat(0x222, BS) + pat(0x223, 8 << 10), f"returned {r}, size {size}")
+
+    # T23: writing from an unreadable buffer.
+    p = fresh(m, "t23", pat(23, BS))
+    fd = odirect(p)
+    bad = protected(PAGE, 0)
+    expect_errno("T23", errno.EFAULT, lambda: os.pwritev(fd, [memoryview(bad)[:PAGE]], 0),
+                 lambda: content(p) == pat(23, BS))
+    os.close(fd)
+
+    # T24: the source buffer is an mmap of the same file (Linus's case):
+    # no deadlock, and the data lands.
+    p = fresh(m, "t24", pat(24, 256 * PAGE))
+    fd = odirect(p)
+    f = open(p, "r+b")
+    mm = mmap.mmap(f.fileno(), 128 * PAGE)
+    n = os.pwritev(fd, [memoryview(mm)[:66 * PAGE]], 160 * PAGE)
+    mm.close()
+    f.close()
+    os.close(fd)
+    want = bytearray(pat(24, 256 * PAGE))
+    want[160 * PAGE:226 * PAGE] = want[:66 * PAGE]
+    report("T24", n == 66 * PAGE and content(p) == bytes(want), f"wrote {n}")
+
+    # T27: one large write (16 MiB: the image is small), and read back.
+    big = 16 << 20
+    p = fresh(m, "t27")
+    fd = odirect(p)
+    b = abuf(big)
+    b[:] = pat(27, big)
+    n = os.pwritev(fd, [memoryview(b)], 0)
+    back = pread_d(fd, big, 0)
+    os.close(fd)
+    report("T27", n == big and back == pat(27, big), f"wrote {n}")
+    os.unlink(p)
+
+    # T28: 1024 segments of 512 bytes at varied page offsets (some share
+    # a page); one bad segment makes the whole call EINVAL.
+    b = abuf(1024 * PAGE)
+    segs, want = [], bytearray()
+    for i in range(1024):
+        off = (i // 2) * PAGE + (i % 2) * 2048 + (512 if i % 3 == 0 and i % 2 == 0 else 0)
+        chunk = pat(0x28000 + i, 512)
+        b[off:off + 512] = chunk
+        segs.append(memoryview(b)[off:off + 512])
+        want += chunk
+    p = fresh(m, "t28", bytes(512 * 1024))
+    fd = odirect(p)
+    n = os.pwritev(fd, segs, 0)
+    ok = n == 512 * 1024 and content(p) == bytes(want)
+    bad = segs[:10] + [memoryview(b)[PAGE * 600 + 1:PAGE * 600 + 513]] + segs[10:20]
+    expect_errno("T28 bad segment", errno.EINVAL, lambda: os.pwritev(fd, bad, 0),
+                 lambda: content(p) == bytes(want))
+    os.close(fd)
+    report("T28", ok, f"wrote {n}")
+
+    # T29: a physically fragmented file (appends to two files alternate):
+    # a whole-file direct write and read are right, and the bios were cut
+    # at the discontinuities.
+    pa, pb = fresh(m, "t29a"), fresh(m, "t29b")
+    fa, fb = odirect(pa), odirect(pb)
+    for i in range(32):
+        pwrite_d(fa, pat(0x2900 + i, BS), i * BS)
+        pwrite_d(fb, pat(0x2a00 + i, BS), i * BS)
+    os.close(fb)
+    c0 = counters(cpath)
+    n = pwrite_d(fa, pat(0x29ff, 32 * BS), 0)
+    back = pread_d(fa, 32 * BS, 0)
+    c1 = counters(cpath)
+    os.close(fa)
+    cuts = c1["bio_cut_disk_discontiguity"] - c0["bio_cut_disk_discontiguity"]
+    report("T29", n == 32 * BS and back == pat(0x29ff, 32 * BS) and cuts >= 16,
+           f"wrote {n}, disk cuts {cuts}")
+
+    # T33: ENOSPC on an extending write: the error, not a short count; size
+    # and free blocks as before.
+    st = os.statvfs(m)
+    free = st.f_bavail * st.f_frsize
+    p = fresh(m, "t33", pat(33, BS))
+    fd = odirect(p)
+    b = abuf(free + (4 << 20))
+    before = os.statvfs(m).f_bfree
+    expect_errno("T33", errno.ENOSPC, lambda: os.pwritev(fd, [memoryview(b)], BS),
+                 lambda: os.fstat(fd).st_size == BS and os.statvfs(m).f_bfree == before,
+                 f"(size {os.fstat(fd).st_size}, free {os.statvfs(m).f_bfree} vs {before})")
+    os.close(fd)
+    del b
+    os.unlink(p)
+
+    # T35: fork() while a direct read fills a private buffer: the parent's
+    # buffer gets the data.
+    p = fresh(m, "t35", pat(35, 64 * BS))
+    fd = odirect(p, os.O_RDONLY)
+    stop = threading.Event()
+
+    def forker():
+        while not stop.is_set():
+            pid = os.fork()
+            if pid == 0:
+                os._exit(0)
+            os.waitpid(pid, 0)
+    t = threading.Thread(target=forker)
+    t.start()
+    ok = True
+    for i in range(40):
+        b = abuf(64 * BS)
+        n = os.preadv(fd, [memoryview(b)], 0)
+        ok &= n == 64 * BS and bytes(b) == pat(35, 64 * BS)
+    stop.set()
+    t.join()
+    os.close(fd)
+    report("T35", ok)
+
+    # T36: RWF_NOWAIT is refused (no FMODE_NOWAIT).
+    p = fresh(m, "t36", pat(36, BS))
+    fd = odirect(p)
+    expect_errno("T36", errno.EOPNOTSUPP,
+                 lambda: os.pwritev(fd, [memoryview(abuf(BS))[:BS]], 0, os.RWF_NOWAIT),
+                 lambda: content(p) == pat(36, BS))
+    os.close(fd)
+
+    # T37: AIO in flight when the process exits without reaping: the
+    # exit waits for them; the file then holds the data.
+    p = fresh(m, "t37", pat(37, 64 * BS))
+    pid = os.fork()
+    if pid == 0:
+        fd = odirect(p)
+        ctx = aio.Ctx()
+        bufs = [aio.Buf(8 * BS) for _ in range(8)]
+        for i, b in enumerate(bufs):
+            b.fill(pat(0x371 + i, 8 * BS))
+        ctx.submit([aio.iocb(aio.CMD_PWRITE, fd, b, 0, 8 * BS, i * 8 * BS, i) for i, b in enumerate(bufs)])
+        os._exit(0)
+    _, status = os.waitpid(pid, 0)
+    want = b"".join(pat(0x371 + i, 8 * BS) for i in range(8))
+    report("T37", status == 0 and content(p) == want)
+    return exit_status()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,35 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Case reporting shared by the Python test helpers: one line per case,
+"NAME: ok" or "NAME: FAIL why", and a failure count for the exit status;
+and the engine's debugfs counters."""
+import errno
+
+fails = 0
+
+
+def report(case, ok, why=""):
+    """Prints the case's verdict; counts a failure."""
+    global fails
+    print(f"{case}: {'ok' if ok else 'FAIL ' + why}", flush=True)
+    if not ok:
+        fails += 1
+
+
+def expect_errno(case, want, fn, check=lambda: True, what=""):
+    """fn() must fail with errno `want`, and check() must hold after."""
+    try:
+        r = fn()
+        report(case, False, f"returned {r}, expected {errno.errorcode[want]}")
+    except OSError as e:
+        ok = e.errno == want and check()
+        report(case, ok, f"{errno.errorcode.get(e.errno)}, expected {errno.errorcode[want]} {what}".rstrip())
+
+
+def exit_status():
+    return 1 if fails else 0
+
+
+def counters(path):
+    """The counters file of a mount, as {name: value}."""
+    with open(path) as f:
+        return {k: int(v) for k, v in (line.split() for line in f if line.strip())}
