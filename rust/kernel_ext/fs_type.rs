@@ -824,7 +824,8 @@ unsafe impl<T: FileSystem> Send for Registration<T> {}
 unsafe impl<T: FileSystem> Sync for Registration<T> {}
 
 impl<T: FileSystem> Registration<T> {
-    /// Creates the inode cache and registers the filesystem type.
+    /// Creates the inode and request caches and registers the filesystem
+    /// type.
     pub(crate) fn new(module: &'static ThisModule) -> Result<Self> {
         let size = core::mem::size_of::<InodeSlot<T>>() as u32;
         let align = core::mem::align_of::<InodeSlot<T>>() as u32;
@@ -842,7 +843,12 @@ impl<T: FileSystem> Registration<T> {
             return Err(ENOMEM);
         }
         INODE_CACHE.store(cache, Ordering::Release);
+        if let Err(e) = super::request::create_cache() {
+            destroy_cache();
+            return Err(e);
+        }
         if let Err(e) = super::debugfs::create_root() {
+            super::request::destroy_cache();
             destroy_cache();
             return Err(e);
         }
@@ -859,6 +865,7 @@ impl<T: FileSystem> Registration<T> {
         };
         if ret != 0 {
             super::debugfs::remove_root();
+            super::request::destroy_cache();
             destroy_cache();
             return Err(Error::from_errno(ret));
         }
@@ -880,6 +887,7 @@ impl<T: FileSystem> Drop for Registration<T> {
         // SAFETY: registered in `new`; module exit means no mount is left.
         unsafe { sys::unregister_filesystem(FS_TYPE.0.get()) };
         super::debugfs::remove_root();
+        super::request::destroy_cache();
         destroy_cache();
     }
 }

@@ -34,9 +34,42 @@ use super::pages::{PageBatch, PageRef};
 use super::super_block::SuperBlock;
 use super::sys;
 use core::cell::{Cell, UnsafeCell};
-use core::ptr::NonNull;
+use core::ptr::{null_mut, NonNull};
+use core::sync::atomic::{AtomicPtr, Ordering};
 use kernel::prelude::*;
 use kernel::sync::{new_condvar, new_spinlock_irq, CondVar, SpinLockIrq};
+
+/// The slab cache of requests (`rext2_dio`), for the module's lifetime.
+static CACHE: AtomicPtr<sys::kmem_cache> = AtomicPtr::new(null_mut());
+
+/// Creates the request cache (module init).
+pub(crate) fn create_cache() -> Result {
+    // SAFETY: a valid NUL-terminated name; the size and alignment are
+    // those of the objects the cache will hold.
+    let cache = unsafe {
+        sys::rext2_object_cache_create(
+            c"rext2_dio".as_char_ptr(),
+            core::mem::size_of::<Inner>() as u32,
+            core::mem::align_of::<Inner>() as u32,
+        )
+    };
+    if cache.is_null() {
+        return Err(ENOMEM);
+    }
+    CACHE.store(cache, Ordering::Release);
+    Ok(())
+}
+
+/// Destroys the request cache (module exit, or a failed init).
+pub(crate) fn destroy_cache() {
+    let cache = CACHE.swap(null_mut(), Ordering::AcqRel);
+    if !cache.is_null() {
+        // SAFETY: no request is left: every one is freed before its kiocb
+        // completes or its `direct_IO` returns, and no filesystem is
+        // registered any more (or ever was).
+        unsafe { sys::kmem_cache_destroy(cache) };
+    }
+}
 
 /// The completion of a queued request.
 pub(crate) struct Pending {
@@ -83,8 +116,8 @@ struct Inner {
 ///
 /// # Invariants
 ///
-/// `inner` points at a live, pinned `Inner` allocated by [`Request::new`]
-/// whose `state.refs` counts one reference for this handle. The bios in
+/// `inner` points at a live, pinned `Inner` allocated from the request
+/// cache by [`Request::new`], whose `state.refs` counts one reference for this handle. The bios in
 /// flight use only `state` and `idle`; `batch`, `open` and `pending` are
 /// this handle's alone. Every page a bio in flight points at belongs to
 /// the batch (or is the zero page), and the batch is only changed after
@@ -95,36 +128,41 @@ pub(crate) struct Request {
 
 impl Request {
     /// A request on `sb`'s device, for the pages of `iter`, in dio blocks
-    /// of `1 << dio_bits` bytes: the only allocation of a direct I/O.
+    /// of `1 << dio_bits` bytes: the only allocation of a direct I/O, from
+    /// the module's request cache.
     pub(crate) fn new<T: FileSystem>(
         sb: &SuperBlock<T>,
         iter: &IovIter<'_>,
         dir: Dir,
         dio_bits: u32,
     ) -> Result<Self> {
-        let b = KBox::pin_init(
-            pin_init!(Inner {
-                state <- new_spinlock_irq!(State { refs: 1, error: 0, queued: false }),
-                idle <- new_condvar!(),
-                batch <- pin_init::zeroed::<UnsafeCell<PageBatch>>(),
-                open: Cell::new(None),
-                pending: UnsafeCell::new(None),
-                // SAFETY: a mounted block-device superblock has a live bdev.
-                bdev: unsafe { sys::rext2_sb_bdev(sb.as_ptr()) },
-                write: dir == Dir::Write,
-                sector_shift: dio_bits - 9,
-            }),
-            GFP_KERNEL,
-        )?;
-        // SAFETY: the box stays pinned: it is only ever freed in place,
-        // through `KBox::from_raw` (see `free`).
-        let inner = KBox::into_raw(unsafe { Pin::into_inner_unchecked(b) });
-        // SAFETY: just allocated; no bio exists yet.
-        unsafe { (*(*inner).batch.get()).setup(iter, dir == Dir::Read) };
-        Ok(Self {
-            // SAFETY: `KBox::into_raw` never returns null.
-            inner: unsafe { NonNull::new_unchecked(inner) },
-        })
+        let cache = CACHE.load(Ordering::Acquire);
+        if cache.is_null() {
+            return Err(ENOMEM);
+        }
+        // SAFETY: a live cache of objects of `Inner`'s size and alignment.
+        let Some(slot) =
+            NonNull::new(unsafe { sys::rext2_object_cache_alloc(cache) }.cast::<Inner>())
+        else {
+            return Err(ENOMEM);
+        };
+        let init = pin_init!(Inner {
+            state <- new_spinlock_irq!(State { refs: 1, error: 0, queued: false }),
+            idle <- new_condvar!(),
+            batch <- pin_init::zeroed::<UnsafeCell<PageBatch>>(),
+            open: Cell::new(None),
+            pending: UnsafeCell::new(None),
+            // SAFETY: a mounted block-device superblock has a live bdev.
+            bdev: unsafe { sys::rext2_sb_bdev(sb.as_ptr()) },
+            write: dir == Dir::Write,
+            sector_shift: dio_bits - 9,
+        });
+        // SAFETY: `slot` is fresh, suitably sized and aligned memory that
+        // stays where it is until `free`; the initializer cannot fail.
+        let Ok(()) = unsafe { init.__init(slot.as_ptr()) };
+        // SAFETY: just initialized; no bio exists yet.
+        unsafe { (*(*slot.as_ptr()).batch.get()).setup(iter, dir == Dir::Read) };
+        Ok(Self { inner: slot })
     }
 
     fn inner(&self) -> &Inner {
@@ -270,12 +308,15 @@ impl Drop for Request {
 /// No bio of the request is in flight and nothing else refers to it; task
 /// context (releasing pages read into dirties them, which may sleep).
 unsafe fn free(p: NonNull<Inner>) -> (Option<Pending>, Result) {
-    // SAFETY: allocated by `KBox` in `Request::new`, unreferenced (the
-    // caller's contract); dropped in place.
-    let mut b = unsafe { KBox::from_raw(p.as_ptr()) };
-    let error = b.state.lock().error;
-    let pending = b.pending.get_mut().take();
-    drop(b);
+    let p = p.as_ptr();
+    // SAFETY: live and unreferenced (the caller's contract).
+    let (error, pending) = unsafe { ((*p).state.lock().error, (*(*p).pending.get()).take()) };
+    // SAFETY: initialized in `Request::new`, dropped once here in place
+    // (releasing the pages), then returned to the cache it came from.
+    unsafe {
+        core::ptr::drop_in_place(p);
+        sys::kmem_cache_free(CACHE.load(Ordering::Acquire), p.cast());
+    }
     let result = match error {
         0 => Ok(()),
         e => Err(Error::from_errno(e)),

@@ -71,6 +71,17 @@ struct kmem_cache *rext2_kmem_cache_create(const char *name, unsigned int size,
 				 SLAB_RECLAIM_ACCOUNT | SLAB_ACCOUNT, ctor);
 }
 
+struct kmem_cache *rext2_object_cache_create(const char *name, unsigned int size,
+					     unsigned int align)
+{
+	return kmem_cache_create(name, size, align, 0, NULL);
+}
+
+void *rext2_object_cache_alloc(struct kmem_cache *cache)
+{
+	return kmem_cache_alloc(cache, GFP_KERNEL);
+}
+
 void *rext2_alloc_inode_sb(struct super_block *sb, struct kmem_cache *cache)
 {
 	return alloc_inode_sb(sb, cache, GFP_KERNEL);

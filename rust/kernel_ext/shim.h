@@ -33,6 +33,9 @@ struct kmem_cache *rext2_kmem_cache_create(const char *name, unsigned int size,
 					   unsigned int align,
 					   void (*ctor)(void *));
 void *rext2_alloc_inode_sb(struct super_block *sb, struct kmem_cache *cache);
+struct kmem_cache *rext2_object_cache_create(const char *name, unsigned int size,
+					     unsigned int align);
+void *rext2_object_cache_alloc(struct kmem_cache *cache);
 
 void rext2_i_uid_write(struct inode *inode, u32 uid);
 void rext2_i_gid_write(struct inode *inode, u32 gid);

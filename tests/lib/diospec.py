@@ -13,6 +13,7 @@ import mmap
 import os
 import sys
 
+import ksft
 from ksft import expect_errno, exit_status, report
 
 PAGE = 4096
@@ -146,7 +147,7 @@ def main():
     # T36: RWF_NOWAIT is not supported (no FMODE_NOWAIT).
     expect_errno("T36", errno.EOPNOTSUPP, lambda: os.preadv(fd, [mv[:PAGE]], 0, os.RWF_NOWAIT))
     os.close(fd)
-    print(f"diospec: {fails} failed")
+    print(f"diospec: {ksft.fails} failed")
     return exit_status()
 
 
