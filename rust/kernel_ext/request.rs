@@ -21,11 +21,12 @@
 //! take away the last non-bio reference, and afterwards nothing adds one.
 //! So the final completion runs exactly once, by exactly one party. It
 //! releases the pages (dirtying pages read into, which may sleep) and
-//! calls the [`Pending`] function, so it needs task context: when the
-//! last bio completes in atomic context, its end_io hands the bio to the
-//! block layer's task-context completion (`BIO_COMPLETE_IN_TASK`) before
-//! touching the count, and runs again from there. Only that last bio pays
-//! for the context switch.
+//! calls the [`Pending`] function (page-cache invalidation, fsync,
+//! `ki_complete`), so it needs task context and must not run inside
+//! whatever context completed the bio (an interrupt, or a driver's worker
+//! that a flush may need): the last bio's end_io queues it on the
+//! superblock's direct-I/O workqueue (`s_dio_done_wq`, as fs/direct-io.c
+//! does for its deferred completions), which unmount drains.
 
 use super::bio::Dir;
 use super::fs_type::FileSystem;
@@ -38,6 +39,7 @@ use core::ptr::{null_mut, NonNull};
 use core::sync::atomic::{AtomicPtr, Ordering};
 use kernel::prelude::*;
 use kernel::sync::{new_condvar, new_spinlock_irq, CondVar, SpinLockIrq};
+use kernel::types::Opaque;
 
 /// The slab cache of requests (`rext2_dio`), for the module's lifetime.
 static CACHE: AtomicPtr<sys::kmem_cache> = AtomicPtr::new(null_mut());
@@ -106,6 +108,10 @@ struct Inner {
     /// Written by the submitter before it queues; taken by the final
     /// completion.
     pending: UnsafeCell<Option<Pending>>,
+    /// The final completion's work item, once queued.
+    #[pin]
+    work: Opaque<sys::work_struct>,
+    sb: *mut sys::super_block,
     bdev: *mut sys::block_device,
     write: bool,
     /// Sectors per dio block, as a shift.
@@ -146,14 +152,18 @@ impl Request {
         else {
             return Err(ENOMEM);
         };
+        let sb_ptr = sb.as_ptr();
+        // SAFETY: a mounted block-device superblock has a live bdev.
+        let bdev = unsafe { sys::rext2_sb_bdev(sb_ptr) };
         let init = pin_init!(Inner {
             state <- new_spinlock_irq!(State { refs: 1, error: 0, queued: false }),
             idle <- new_condvar!(),
             batch <- pin_init::zeroed::<UnsafeCell<PageBatch>>(),
             open: Cell::new(None),
             pending: UnsafeCell::new(None),
-            // SAFETY: a mounted block-device superblock has a live bdev.
-            bdev: unsafe { sys::rext2_sb_bdev(sb.as_ptr()) },
+            work <- Opaque::uninit(),
+            sb: sb_ptr,
+            bdev,
             write: dir == Dir::Write,
             sector_shift: dio_bits - 9,
         });
@@ -259,6 +269,13 @@ impl Request {
     /// already, the request is freed here and `pending` comes back with
     /// the bios' result, for the caller to report synchronously.
     pub(crate) fn queue(self, pending: Pending) -> core::result::Result<(), (Pending, Result)> {
+        // SAFETY: the superblock is live while its file does I/O; process
+        // context.
+        if unsafe { sys::rext2_sb_dio_wq(self.inner().sb) } != 0 {
+            // No workqueue for the completion (ENOMEM): wait here instead.
+            let result = self.wait();
+            return Err((pending, result));
+        }
         self.submit();
         let p = self.inner;
         core::mem::forget(self);
@@ -329,36 +346,20 @@ unsafe fn free(p: NonNull<Inner>) -> (Option<Pending>, Result) {
 ///
 /// # Safety
 ///
-/// `bio` is one of ours, complete, and this is its one completion (or its
-/// second run, from the task-context worker, after the first handed it
-/// there without touching the count).
+/// `bio` is one of ours, complete, and this is its one completion.
 unsafe extern "C" fn end_io(bio: *mut sys::bio) {
     // SAFETY: `bi_private` points at the request, which this bio's counted
     // reference keeps allocated until the decrement below.
     let p: NonNull<Inner> = unsafe { NonNull::new_unchecked(sys::rext2_bio_private(bio).cast()) };
     // SAFETY: as above.
     let i = unsafe { p.as_ref() };
-    // Checked before the lock, which itself makes the context atomic.
-    // SAFETY: a live bio.
-    let may_sleep = unsafe { sys::rext2_bio_may_sleep(bio) };
-    let mut s = i.state.lock();
-    if s.queued && s.refs == 1 && !may_sleep {
-        // This bio is the last one and would run the final completion in
-        // atomic context: have it run again in task context. Nothing else
-        // can change the count meanwhile: the submitter is gone and no
-        // other bio is left.
-        drop(s);
-        // SAFETY: a completed bio of ours, handed on exactly once (it comes
-        // back with `may_sleep` true, so it is not handed on again).
-        unsafe { sys::rext2_bio_complete_in_task(bio) };
-        return;
-    }
     // SAFETY: the bio is complete and ours to read and release.
     let err = unsafe {
         let e = sys::rext2_bio_errno(bio);
         sys::bio_put(bio);
         e
     };
+    let mut s = i.state.lock();
     if err != 0 && s.error == 0 {
         s.error = err;
     }
@@ -371,12 +372,31 @@ unsafe extern "C" fn end_io(bio: *mut sys::bio) {
     // Past this point a waiting submitter may free the request: `i` is
     // not used again unless this was the last reference.
     if last {
-        // SAFETY: the count reached zero here (the submitter had queued):
-        // nothing else refers to the request; `may_sleep` held, so this is
-        // task context.
-        let (pending, result) = unsafe { free(p) };
-        if let Some(pending) = pending {
-            (pending.finish)(pending.iocb, pending.bytes, result);
-        }
+        // SAFETY: the count reached zero here (the submitter had queued), so
+        // this is the only user of the request; its superblock is live (the
+        // pending kiocb's file is open) and has a workqueue (`queue` made
+        // sure); the work item is queued once, and runs `complete_work`.
+        unsafe { sys::rext2_queue_dio_work(i.sb, i.work.get(), Some(complete_work)) };
+    }
+}
+
+/// The final completion of a queued request, on the superblock's dio
+/// workqueue (task context).
+///
+/// # Safety
+///
+/// `work` is the `work` field of a request whose count reached zero,
+/// queued once by [`end_io`].
+unsafe extern "C" fn complete_work(work: *mut sys::work_struct) {
+    let off = core::mem::offset_of!(Inner, work);
+    // SAFETY: `work` is the `work` field of an `Inner` (the caller's
+    // contract), `off` bytes into it.
+    let p = unsafe { NonNull::new_unchecked(work.cast::<u8>().sub(off).cast::<Inner>()) };
+    // SAFETY: the count reached zero, so nothing else refers to the
+    // request (the workqueue is done with `work` once this runs); task
+    // context.
+    let (pending, result) = unsafe { free(p) };
+    if let Some(pending) = pending {
+        (pending.finish)(pending.iocb, pending.bytes, result);
     }
 }

@@ -16,6 +16,7 @@
 #include <linux/slab.h>
 #include <linux/pagemap.h>
 #include <linux/errseq.h>
+#include <linux/workqueue.h>
 #include "shim.h"
 
 struct buffer_head *rext2_sb_bread(struct super_block *sb, sector_t block)
@@ -369,15 +370,18 @@ struct page *rext2_zero_page(void)
 
 /* Asynchronous direct I/O completion. */
 
-bool rext2_bio_may_sleep(struct bio *bio)
+/* The superblock's direct-I/O completion workqueue, created on first use. */
+int rext2_sb_dio_wq(struct super_block *sb)
 {
-	return bio_flagged(bio, BIO_COMPLETE_IN_TASK) || !bio_in_atomic();
+	return sb->s_dio_done_wq ? 0 : sb_init_dio_done_wq(sb);
 }
 
-void rext2_bio_complete_in_task(struct bio *bio)
+/* Any context: runs fn(work) on the workqueue rext2_sb_dio_wq() made. */
+void rext2_queue_dio_work(struct super_block *sb, struct work_struct *work,
+			  void (*fn)(struct work_struct *))
 {
-	bio_set_flag(bio, BIO_COMPLETE_IN_TASK);
-	__bio_complete_in_task(bio);
+	INIT_WORK(work, fn);
+	queue_work(sb->s_dio_done_wq, work);
 }
 
 void rext2_kiocb_complete(struct kiocb *iocb, long ret)

@@ -80,8 +80,10 @@ void rext2_bio_set_end_io(struct bio *bio, void (*end_io)(struct bio *), void *p
 void *rext2_bio_private(struct bio *bio);
 int rext2_bio_errno(struct bio *bio);
 struct block_device *rext2_sb_bdev(struct super_block *sb);
-bool rext2_bio_may_sleep(struct bio *bio);
-void rext2_bio_complete_in_task(struct bio *bio);
+struct work_struct;
+int rext2_sb_dio_wq(struct super_block *sb);
+void rext2_queue_dio_work(struct super_block *sb, struct work_struct *work,
+			  void (*fn)(struct work_struct *));
 void rext2_kiocb_complete(struct kiocb *iocb, long ret);
 void rext2_kiocb_advance(struct kiocb *iocb, size_t bytes);
 long rext2_kiocb_write_sync(struct kiocb *iocb, long count);
