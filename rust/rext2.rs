@@ -5,11 +5,14 @@
 //!
 //! Layers, top down: this crate root registers the filesystem type;
 //! `fs` is the ext2 implementation; `kernel_ext` holds the safe wrappers
-//! over C APIs and is the only place with `unsafe`.
+//! over C APIs and is the only place with `unsafe`: the compiler refuses
+//! `unsafe` code in `fs` and `dio`.
 
 use kernel::prelude::*;
 
+#[forbid(unsafe_code)]
 mod dio;
+#[forbid(unsafe_code)]
 mod fs;
 mod kernel_ext;
 
