@@ -7,6 +7,7 @@ mod alloc;
 mod bmap;
 mod dir;
 pub(crate) mod disk;
+mod fiemap;
 mod inode;
 mod namei;
 mod ratelimit;
@@ -19,6 +20,7 @@ use crate::dio::DioFs;
 use crate::kernel_ext::block_map::Mapping;
 use crate::kernel_ext::dentry::{Dentry, Idmap};
 use crate::kernel_ext::dir::DirEmitter;
+use crate::kernel_ext::fiemap::Fiemap;
 use crate::kernel_ext::fs_type::{FileSystem, Statfs};
 use crate::kernel_ext::inode::{Inode, NewInode};
 use crate::kernel_ext::kiocb::{DioReturn, IovIter, Kiocb};
@@ -83,6 +85,10 @@ impl FileSystem for Ext2 {
 
     fn map_blocks(inode: &Inode<Self>, lblk: u64, max: u64, create: bool) -> Result<Mapping> {
         bmap::map_blocks(inode, lblk, max, create)
+    }
+
+    fn fiemap(inode: &Inode<Self>, extents: &mut Fiemap<'_>, start: u64, len: u64) -> Result {
+        fiemap::fiemap(inode, extents, start, len)
     }
 
     fn write_inode(inode: &Inode<Self>, sync: bool) -> Result {

@@ -5,6 +5,7 @@
  */
 #include <linux/blkdev.h>
 #include <linux/buffer_head.h>
+#include <linux/fiemap.h>
 #include <linux/fs.h>
 #include <linux/fs_context.h>
 #include <linux/mpage.h>
@@ -16,3 +17,4 @@
 /* Macro constants bindgen cannot evaluate, as typed constants. */
 const unsigned int REXT2_SB_RDONLY = SB_RDONLY;
 const unsigned int REXT2_SB_SILENT = SB_SILENT;
+const unsigned int REXT2_FIEMAP_EXTENT_LAST = FIEMAP_EXTENT_LAST;

@@ -10,6 +10,7 @@
 use super::block_map::{get_block, Mapping};
 use super::dentry::{Dentry, Idmap};
 use super::dir::DirEmitter;
+use super::fiemap::Fiemap;
 use super::inode::{Inode, InodeSlot, NewInode};
 use super::kiocb::{DioReturn, IovIter, Kiocb};
 use super::super_block::{NewSuperBlock, SuperBlock};
@@ -75,6 +76,9 @@ pub(crate) trait FileSystem: Sized + 'static {
     fn direct_io<'a>(iocb: Kiocb<'a>, iter: &mut IovIter<'_>) -> DioReturn<'a>;
     /// Maps logical blocks `lblk..lblk + max` (see [`Mapping`]).
     fn map_blocks(inode: &Inode<Self>, lblk: u64, max: u64, create: bool) -> Result<Mapping>;
+    /// Reports the extents of bytes `start..start + len` of regular file
+    /// `inode` (FIEMAP); called with `i_rwsem` held.
+    fn fiemap(inode: &Inode<Self>, extents: &mut Fiemap<'_>, start: u64, len: u64) -> Result;
 
     /// Writes the in-core inode to its on-disk copy (`write_inode`); with
     /// `sync`, to the disk, with its metadata buffers.
@@ -159,6 +163,7 @@ impl<T: FileSystem> Tables<T> {
     };
     const REG_IOPS_T: sys::inode_operations = sys::inode_operations {
         setattr: Some(Self::setattr),
+        fiemap: Some(Self::fiemap),
         ..pin_init::zeroed()
     };
     const LINK_IOPS_T: sys::inode_operations = sys::inode_operations {
@@ -689,6 +694,29 @@ impl<T: FileSystem> Tables<T> {
     /// `setattr`: the generic checks and copy, with the size change done
     /// by the filesystem in between.
     ///
+    /// # Safety
+    ///
+    /// Only called by the VFS through the operation tables, with the live
+    /// objects that callback's C contract promises.
+    unsafe extern "C" fn fiemap(
+        inode: *mut sys::inode,
+        info: *mut sys::fiemap_extent_info,
+        start: u64,
+        len: u64,
+    ) -> c_int {
+        // SAFETY: a live regular inode of `T` and the call's extent array.
+        let (inode, mut extents) = unsafe { (Inode::<T>::from_raw(inode), Fiemap::from_raw(info)) };
+        from_result(|| {
+            let mut len = len;
+            // SAFETY: live inode and extent array; no flags are supported.
+            let r =
+                unsafe { sys::fiemap_prep(inode.as_ptr(), extents.as_ptr(), start, &mut len, 0) };
+            kernel::error::to_result(r)?;
+            let _lock = inode.lock();
+            T::fiemap(inode, &mut extents, start, len).map(|()| 0)
+        })
+    }
+
     /// # Safety
     ///
     /// Only called by the VFS through the operation tables, with the live

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Every file read through rext2 matches the source tree and what the
 # in-kernel ext2 driver sees, at 1, 2 and 4 KiB blocks: names, types,
-# sizes, modes, owners, link counts, times, link targets, contents.
+# sizes, modes, owners, link counts, times, link targets, contents; and
+# FIEMAP reports the same block map as ext2's.
 . "$REXT2_ROOT/tests/lib/common.sh"
 
 for bs in 1024 2048 4096; do
@@ -17,6 +18,8 @@ for bs in 1024 2048 4096; do
 	treecmp "$T_MNT/ext2-$bs" "$T_MNT/rext2-$bs" --strict \
 		--label-a "ext2-$bs" --label-b "rext2-$bs" ||
 		fail "rext2 differs from in-kernel ext2 at $bs-byte blocks"
+	py "$REXT2_ROOT/tests/lib/fiemap.py" "$T_MNT/ext2-$bs" "$T_MNT/rext2-$bs" ||
+		fail "FIEMAP differs from in-kernel ext2 at $bs-byte blocks"
 	cleanup
 done
 finish
