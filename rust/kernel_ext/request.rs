@@ -190,7 +190,6 @@ impl Request {
     /// The batch, to be refilled: first waits for the bios in flight
     /// (they point into it) and returns the first bio error, if any.
     pub(crate) fn next_batch(&mut self) -> Result<&mut PageBatch> {
-        self.submit();
         self.drain()?;
         // SAFETY: no bio is in flight and `&mut self` excludes every
         // other borrow of the batch.
