@@ -3,7 +3,7 @@
 //! Inodes: reading from and writing to the inode table, eviction.
 
 use super::disk::inode::{encode_rdev, Kind, RawInode, N_BLOCKS, S_IFMT, S_IFREG};
-use super::{alloc, corrupted, super_block, truncate, Ext2};
+use super::{alloc, corrupted, flags, super_block, truncate, Ext2};
 use crate::kernel_ext::inode::{Attrs, Inode, InodeKind, NewInode};
 use crate::kernel_ext::task::now_seconds;
 use kernel::new_mutex;
@@ -49,20 +49,6 @@ pub(crate) struct InodeState {
     /// sequential writer's next block.
     pub(crate) last_alloc: Option<(u64, u32)>,
 }
-
-/// Flags a new inode inherits from its directory (ext2's
-/// `EXT2_FL_INHERITED`: secrm, unrm, compr, sync, immutable excluded...).
-const FL_INHERITED: u32 = 0x0000_0001 // secrm
-    | 0x0000_0002 // unrm
-    | 0x0000_0004 // compr
-    | 0x0000_0008 // sync
-    | 0x0000_0040 // nodump
-    | 0x0000_0080 // noatime
-    | 0x0000_4000 // notail
-    | 0x0001_0000 // dirsync
-    | 0x0002_0000; // topdir
-/// Of those, the ones only directories keep.
-const FL_DIR_ONLY: u32 = 0x0001_0000 | 0x0002_0000;
 
 /// Fills in inode `inode.ino()` from its on-disk copy.
 pub(super) fn read_inode(inode: &mut NewInode<Ext2>) -> Result {
@@ -117,6 +103,7 @@ pub(super) fn read_inode(inode: &mut NewInode<Ext2>) -> Result {
         new: false,
         last_alloc: None,
     };
+    flags::apply(inode.inode(), raw.flags);
     let kind = match kind {
         Kind::Regular => InodeKind::Regular,
         Kind::Directory => {
@@ -150,17 +137,13 @@ pub(super) fn read_inode(inode: &mut NewInode<Ext2>) -> Result {
 
 /// Sets up the filesystem state of a newly created inode in `dir`.
 pub(super) fn init_new(new: &NewInode<Ext2>, dir: &Inode<Ext2>) {
-    let dir_flags = dir.info().state.lock().flags;
-    let mut flags = dir_flags & FL_INHERITED;
-    if new.inode().mode() & S_IFMT != super::disk::inode::S_IFDIR {
-        flags &= !FL_DIR_ONLY;
-    }
-    let mut st = new.inode().info().state.lock();
-    *st = InodeState {
+    let flags = flags::inherit(new.inode().mode(), dir.info().state.lock().flags);
+    *new.inode().info().state.lock() = InodeState {
         flags,
         new: true,
         ..InodeState::default()
     };
+    flags::apply(new.inode(), flags);
 }
 
 /// Writes the in-core inode into its inode table block; with `sync`, to

@@ -8,6 +8,7 @@ mod bmap;
 mod dir;
 pub(crate) mod disk;
 mod fiemap;
+mod flags;
 mod inode;
 mod namei;
 mod ratelimit;
@@ -121,6 +122,18 @@ impl FileSystem for Ext2 {
 
     fn symlink(dir: &Inode<Self>, dentry: &Dentry, idmap: Idmap, target: &[u8]) -> Result {
         namei::symlink(dir, dentry, idmap, target)
+    }
+
+    fn tmpfile(dir: &Inode<Self>, idmap: Idmap, mode: u16) -> Result<NewInode<Self>> {
+        namei::tmpfile(dir, idmap, mode)
+    }
+
+    fn get_flags(inode: &Inode<Self>) -> u32 {
+        flags::get(inode)
+    }
+
+    fn set_flags(inode: &Inode<Self>, f: u32) -> Result {
+        flags::set(inode, f)
     }
 
     fn link(old: &Dentry, dir: &Inode<Self>, dentry: &Dentry) -> Result {

@@ -68,6 +68,14 @@ pub(super) fn create(
     add_and_instantiate(dir, dentry, new)
 }
 
+/// `tmpfile` (`O_TMPFILE`): a regular file with no name yet. Like any
+/// inode whose last link is gone, it is freed when its last user closes it.
+pub(super) fn tmpfile(dir: &Inode<Ext2>, idmap: Idmap, mode: u16) -> Result<NewInode<Ext2>> {
+    let mut new = new_inode(dir, idmap, S_IFREG | (mode & !S_IFMT))?;
+    new.set_kind(InodeKind::Regular);
+    Ok(new)
+}
+
 /// `mkdir`.
 pub(super) fn mkdir(dir: &Inode<Ext2>, dentry: &Dentry, idmap: Idmap, mode: u16) -> Result {
     if dir.nlink() >= LINK_MAX {

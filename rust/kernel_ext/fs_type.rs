@@ -98,6 +98,14 @@ pub(crate) trait FileSystem: Sized + 'static {
     fn mkdir(dir: &Inode<Self>, dentry: &Dentry, idmap: Idmap, mode: u16) -> Result;
     /// Creates a symbolic link to `target`.
     fn symlink(dir: &Inode<Self>, dentry: &Dentry, idmap: Idmap, target: &[u8]) -> Result;
+    /// Makes an unnamed regular file of `mode` in `dir` (`O_TMPFILE`), with
+    /// one link: opening it drops that to zero, and `linkat` may name it.
+    fn tmpfile(dir: &Inode<Self>, idmap: Idmap, mode: u16) -> Result<NewInode<Self>>;
+    /// The attribute flags `FS_IOC_GETFLAGS` reports.
+    fn get_flags(inode: &Inode<Self>) -> u32;
+    /// `FS_IOC_SETFLAGS`: the VFS has checked the caller's rights and
+    /// holds `i_rwsem`.
+    fn set_flags(inode: &Inode<Self>, flags: u32) -> Result;
     /// Adds a name `dentry` in `dir` for the inode of `old`.
     fn link(old: &Dentry, dir: &Inode<Self>, dentry: &Dentry) -> Result;
     /// Removes a non-directory name.
@@ -158,12 +166,22 @@ impl<T: FileSystem> Tables<T> {
         rmdir: Some(Self::rmdir),
         mknod: Some(Self::mknod),
         rename: Some(Self::rename),
+        tmpfile: Some(Self::tmpfile),
         setattr: Some(Self::setattr),
+        fileattr_get: Some(Self::fileattr_get),
+        fileattr_set: Some(Self::fileattr_set),
         ..pin_init::zeroed()
     };
     const REG_IOPS_T: sys::inode_operations = sys::inode_operations {
         setattr: Some(Self::setattr),
         fiemap: Some(Self::fiemap),
+        fileattr_get: Some(Self::fileattr_get),
+        fileattr_set: Some(Self::fileattr_set),
+        ..pin_init::zeroed()
+    };
+    /// FIFOs, sockets and device nodes.
+    const SPECIAL_IOPS_T: sys::inode_operations = sys::inode_operations {
+        setattr: Some(Self::setattr),
         ..pin_init::zeroed()
     };
     const LINK_IOPS_T: sys::inode_operations = sys::inode_operations {
@@ -215,6 +233,7 @@ impl<T: FileSystem> Tables<T> {
     pub(super) const DIR_IOPS: &'static sys::inode_operations = &Self::DIR_IOPS_T;
     pub(super) const REG_IOPS: &'static sys::inode_operations = &Self::REG_IOPS_T;
     pub(super) const LINK_IOPS: &'static sys::inode_operations = &Self::LINK_IOPS_T;
+    pub(super) const SPECIAL_IOPS: &'static sys::inode_operations = &Self::SPECIAL_IOPS_T;
     pub(super) const DIR_FOPS: &'static sys::file_operations = &Self::DIR_FOPS_T;
     pub(super) const REG_FOPS: &'static sys::file_operations = &Self::REG_FOPS_T;
     pub(super) const AOPS: &'static sys::address_space_operations = &Self::AOPS_T;
@@ -691,9 +710,61 @@ impl<T: FileSystem> Tables<T> {
         from_result(|| T::rename(od, o, nd, n, flags).map(|()| 0))
     }
 
-    /// `setattr`: the generic checks and copy, with the size change done
-    /// by the filesystem in between.
+    /// # Safety
     ///
+    /// Only called by the VFS through the operation tables, with the live
+    /// objects that callback's C contract promises.
+    unsafe extern "C" fn tmpfile(
+        idmap: *mut sys::mnt_idmap,
+        dir: *mut sys::inode,
+        file: *mut sys::file,
+        mode: sys::umode_t,
+    ) -> c_int {
+        // SAFETY: a `T` directory, held by the VFS for the call.
+        let dir = unsafe { Inode::<T>::from_raw(dir) };
+        from_result(|| {
+            let new = T::tmpfile(dir, Idmap(idmap), mode)?;
+            // SAFETY: `file` is the file this callback is to open, and a
+            // new inode has one link.
+            unsafe { new.open_tmpfile(file) }?;
+            Ok(0)
+        })
+    }
+
+    /// # Safety
+    ///
+    /// Only called by the VFS through the operation tables, with the live
+    /// objects that callback's C contract promises.
+    unsafe extern "C" fn fileattr_get(dentry: *mut sys::dentry, fa: *mut sys::file_kattr) -> c_int {
+        // SAFETY: a positive dentry of `T` and the caller's attributes.
+        unsafe {
+            let inode = Inode::<T>::from_raw(sys::rext2_d_inode(dentry));
+            sys::rext2_fileattr_fill(fa, T::get_flags(inode));
+        }
+        0
+    }
+
+    /// # Safety
+    ///
+    /// Only called by the VFS through the operation tables, with the live
+    /// objects that callback's C contract promises.
+    unsafe extern "C" fn fileattr_set(
+        _idmap: *mut sys::mnt_idmap,
+        dentry: *mut sys::dentry,
+        fa: *mut sys::file_kattr,
+    ) -> c_int {
+        from_result(|| {
+            let mut flags = 0;
+            // SAFETY: a positive dentry of `T` with its inode locked, and the
+            // caller's new attributes, checked by `vfs_fileattr_set`.
+            let inode = unsafe {
+                kernel::error::to_result(sys::rext2_fileattr_flags(fa, &mut flags))?;
+                Inode::<T>::from_raw(sys::rext2_d_inode(dentry))
+            };
+            T::set_flags(inode, flags).map(|()| 0)
+        })
+    }
+
     /// # Safety
     ///
     /// Only called by the VFS through the operation tables, with the live
@@ -717,6 +788,9 @@ impl<T: FileSystem> Tables<T> {
         })
     }
 
+    /// `setattr`: the generic checks and copy, with the size change done
+    /// by the filesystem in between.
+    ///
     /// # Safety
     ///
     /// Only called by the VFS through the operation tables, with the live

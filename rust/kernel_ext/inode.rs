@@ -206,6 +206,20 @@ impl<T: FileSystem> Inode<T> {
         unsafe { sys::rext2_inode_touch_mc(self.as_ptr()) };
     }
 
+    /// Sets the flags the VFS enforces (`S_IMMUTABLE`, `S_APPEND`, ...).
+    pub(crate) fn set_vfs_flags(&self, f: VfsFlags) {
+        let flag = |on: bool, bit: u32| if on { bit } else { 0 };
+        let flags = flag(f.sync, sys::S_SYNC)
+            | flag(f.append, sys::S_APPEND)
+            | flag(f.immutable, sys::S_IMMUTABLE)
+            | flag(f.noatime, sys::S_NOATIME)
+            | flag(f.dirsync, sys::S_DIRSYNC);
+        let mask = sys::S_SYNC | sys::S_APPEND | sys::S_IMMUTABLE | sys::S_NOATIME | sys::S_DIRSYNC;
+        // SAFETY: a live inode; `inode_set_flags` updates `i_flags` with an
+        // atomic read-modify-write, so it needs no lock.
+        unsafe { sys::inode_set_flags(self.as_ptr(), flags, mask) };
+    }
+
     /// Sets the change time to now.
     pub(crate) fn touch_ctime(&self) {
         // SAFETY: a live inode.
@@ -504,11 +518,28 @@ impl<T: FileSystem> NewInode<T> {
                     sys::rext2_inode_set_iop(i, table(Tables::<T>::LINK_IOPS));
                 }
                 InodeKind::Special { rdev } => {
-                    sys::rext2_inode_set_iop(i, table(Tables::<T>::REG_IOPS));
+                    sys::rext2_inode_set_iop(i, table(Tables::<T>::SPECIAL_IOPS));
                     sys::init_special_inode(i, (*i).i_mode, rdev);
                 }
             }
         }
+    }
+
+    /// Opens the new inode as the unnamed file of an `O_TMPFILE` open:
+    /// `d_tmpfile` drops its link count to zero and gives it the file's
+    /// dentry, then the inode is published and the file opened.
+    ///
+    /// # Safety
+    ///
+    /// `file` is the file that the VFS passed to `inode_operations.tmpfile`,
+    /// not opened yet, and the inode has one link.
+    pub(crate) unsafe fn open_tmpfile(self, file: *mut sys::file) -> Result {
+        let raw = self.inode;
+        core::mem::forget(self);
+        // SAFETY: per the contract, `file` is the tmpfile being opened with
+        // its unhashed dentry; the inode is fully set up and `I_NEW`, and
+        // the dentry takes over our reference.
+        kernel::error::to_result(unsafe { sys::rext2_open_tmpfile(file, raw.as_ptr()) })
     }
 
     pub(crate) fn finish(self) -> ARef<Inode<T>> {
@@ -539,6 +570,21 @@ impl<T: FileSystem> Drop for NewInode<T> {
             unsafe { sys::iget_failed(i) };
         }
     }
+}
+
+/// The inode flags the VFS itself enforces, each set or clear.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct VfsFlags {
+    /// `S_SYNC`: writes are synchronous.
+    pub(crate) sync: bool,
+    /// `S_APPEND`: append-only.
+    pub(crate) append: bool,
+    /// `S_IMMUTABLE`: no change at all.
+    pub(crate) immutable: bool,
+    /// `S_NOATIME`: access times are not updated.
+    pub(crate) noatime: bool,
+    /// `S_DIRSYNC`: directory changes are synchronous.
+    pub(crate) dirsync: bool,
 }
 
 /// `i_rwsem` held exclusively; released on drop.

@@ -8,6 +8,7 @@
 #include <linux/delayed_call.h>
 #include <linux/buffer_head.h>
 #include <linux/fs.h>
+#include <linux/fileattr.h>
 #include <linux/highmem.h>
 #include <linux/uio.h>
 #include <linux/capability.h>
@@ -336,6 +337,27 @@ struct address_space *rext2_inode_mapping(struct inode *inode)
 struct inode *rext2_d_inode(const struct dentry *dentry)
 {
 	return d_inode(dentry);
+}
+
+void rext2_fileattr_fill(struct file_kattr *fa, u32 flags)
+{
+	fileattr_fill_flags(fa, flags);
+}
+
+int rext2_fileattr_flags(const struct file_kattr *fa, u32 *flags)
+{
+	/* ext2 has the FS_IOC_SETFLAGS flags only, no fsxattr fields. */
+	if (fileattr_has_fsx(fa))
+		return -EOPNOTSUPP;
+	*flags = fa->flags;
+	return 0;
+}
+
+int rext2_open_tmpfile(struct file *file, struct inode *inode)
+{
+	d_tmpfile(file, inode);
+	unlock_new_inode(inode);
+	return finish_open_simple(file, 0);
 }
 
 s64 rext2_real_seconds(void)
