@@ -76,11 +76,17 @@ fn write_desc(sb: &SuperBlock<Ext2>, st: &AllocState, g: u32) -> Result {
         used_dirs: c.used_dirs as u16,
         ..*layout
     };
-    let mut bh = sb.bread(geo.descriptor_block(g / geo.desc_per_block))?;
+    // desc_per_block is validated non-zero at mount; checked all the same,
+    // so that no division can panic.
+    let per = geo.desc_per_block;
+    let (block, slot) = (
+        g.checked_div(per).ok_or(EIO)?,
+        g.checked_rem(per).ok_or(EIO)?,
+    );
+    let mut bh = sb.bread(geo.descriptor_block(block))?;
     {
         let mut l = bh.lock();
-        gd.encode(l.data_mut(), (g % geo.desc_per_block) as usize)
-            .ok_or(EIO)?;
+        gd.encode(l.data_mut(), slot as usize).ok_or(EIO)?;
     }
     bh.mark_dirty();
     Ok(())

@@ -446,6 +446,9 @@ impl Geometry {
 
 /// Whether `n` is a power of `base` (`n` >= 1).
 fn is_power_of(mut n: u32, base: u32) -> bool {
+    if base < 2 {
+        return n == 1;
+    }
     while n > 1 && n % base == 0 {
         n /= base;
     }
