@@ -6,7 +6,7 @@
 
 use super::disk::inode::{S_IFDIR, S_IFMT, S_IFREG};
 use super::Ext2;
-use crate::kernel_ext::inode::{Inode, VfsFlags};
+use crate::kernel_ext::inode::{Inode, StatxAttrs, VfsFlags};
 use kernel::prelude::*;
 
 const SECRM: u32 = 0x0000_0001;
@@ -73,6 +73,19 @@ pub(super) fn apply(inode: &Inode<Ext2>, flags: u32) {
 /// `FS_IOC_GETFLAGS`.
 pub(super) fn get(inode: &Inode<Ext2>) -> u32 {
     inode.info().state.lock().flags & USER_VISIBLE
+}
+
+/// The `statx` attributes (`ext2_getattr`): four flags have one; ext2
+/// never encrypts.
+pub(super) fn statx(inode: &Inode<Ext2>) -> StatxAttrs {
+    let flags = get(inode);
+    StatxAttrs {
+        append: flags & APPEND != 0,
+        compressed: flags & COMPR != 0,
+        encrypted: false,
+        immutable: flags & IMMUTABLE != 0,
+        nodump: flags & NODUMP != 0,
+    }
 }
 
 /// `FS_IOC_SETFLAGS`: the VFS has checked ownership and

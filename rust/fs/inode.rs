@@ -5,9 +5,11 @@
 use super::disk::inode::{encode_rdev, Kind, RawInode, N_BLOCKS, S_IFMT, S_IFREG};
 use super::{alloc, corrupted, flags, super_block, truncate, Ext2};
 use crate::kernel_ext::inode::{Attrs, Inode, InodeKind, NewInode};
+use crate::kernel_ext::super_block::SuperBlock;
 use crate::kernel_ext::task::now_seconds;
 use kernel::new_mutex;
 use kernel::prelude::*;
+use kernel::sync::aref::ARef;
 use kernel::sync::Mutex;
 
 /// Per-inode state kept next to the VFS inode.
@@ -50,6 +52,26 @@ pub(crate) struct InodeState {
     pub(crate) last_alloc: Option<(u64, u32)>,
 }
 
+/// The inode a file handle names (as `ext2_nfs_get_inode`). A number that
+/// no inode in use can have, a free inode, or another generation (a later
+/// file in the same slot) is `ESTALE`, without a message: handles outlive
+/// files.
+pub(super) fn handle_inode(
+    sb: &SuperBlock<Ext2>,
+    ino: u64,
+    generation: u32,
+) -> Result<ARef<Inode<Ext2>>> {
+    let geo = &sb.info().geo;
+    if !u32::try_from(ino).is_ok_and(|i| geo.ino_valid(i)) {
+        return Err(ESTALE);
+    }
+    let inode = Inode::iget(sb, ino)?;
+    if generation != 0 && inode.generation() != generation {
+        return Err(ESTALE);
+    }
+    Ok(inode)
+}
+
 /// Fills in inode `inode.ino()` from its on-disk copy.
 pub(super) fn read_inode(inode: &mut NewInode<Ext2>) -> Result {
     let ino = inode.ino();
@@ -69,9 +91,10 @@ pub(super) fn read_inode(inode: &mut NewInode<Ext2>) -> Result {
         RawInode::decode(bytes, geo.large_file).ok_or(EIO)?
     };
     if raw.links_count == 0 && (raw.mode == 0 || raw.dtime != 0) {
-        let e = corrupted(ino, format_args!("deleted inode referenced"));
+        // A free inode: the root must not be one; a name or a file handle
+        // may outlive the file it named, which is no corruption.
         return Err(if ino == u64::from(super::disk::superblock::ROOT_INO) {
-            e
+            corrupted(ino, format_args!("root inode is free"))
         } else {
             ESTALE
         });

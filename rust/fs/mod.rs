@@ -23,10 +23,11 @@ use crate::kernel_ext::dentry::{Dentry, Idmap};
 use crate::kernel_ext::dir::DirEmitter;
 use crate::kernel_ext::fiemap::Fiemap;
 use crate::kernel_ext::fs_type::{FileSystem, Statfs};
-use crate::kernel_ext::inode::{Inode, NewInode};
+use crate::kernel_ext::inode::{Inode, NewInode, StatxAttrs};
 use crate::kernel_ext::kiocb::{DioReturn, IovIter, Kiocb};
 use crate::kernel_ext::super_block::{NewSuperBlock, SuperBlock};
 use kernel::prelude::*;
+use kernel::sync::aref::ARef;
 
 pub(crate) use inode::InodeInfo;
 pub(crate) use super_block::SbInfo;
@@ -100,6 +101,18 @@ impl FileSystem for Ext2 {
         inode::evict(inode)
     }
 
+    fn handle_inode(sb: &SuperBlock<Self>, ino: u64, generation: u32) -> Result<ARef<Inode<Self>>> {
+        inode::handle_inode(sb, ino, generation)
+    }
+
+    fn freeze(sb: &SuperBlock<Self>) -> Result {
+        super_block::freeze(sb)
+    }
+
+    fn unfreeze(sb: &SuperBlock<Self>) -> Result {
+        super_block::unfreeze(sb)
+    }
+
     fn sync_fs(sb: &SuperBlock<Self>, wait: bool) -> Result {
         super_block::sync_fs(sb, wait)
     }
@@ -130,6 +143,10 @@ impl FileSystem for Ext2 {
 
     fn get_flags(inode: &Inode<Self>) -> u32 {
         flags::get(inode)
+    }
+
+    fn statx_attributes(inode: &Inode<Self>) -> StatxAttrs {
+        flags::statx(inode)
     }
 
     fn set_flags(inode: &Inode<Self>, f: u32) -> Result {

@@ -214,6 +214,20 @@ pub(super) fn sync_fs(sb: &SuperBlock<Ext2>, wait: bool) -> Result {
     write_super(sb, false, wait)
 }
 
+/// `freeze_fs` (as `ext2_freeze`): the VFS has synced everything, so the
+/// disk is consistent and a snapshot taken while frozen should say so:
+/// the state is written clean. Not if unlinked inodes are still open:
+/// they are freed only on their last close, and a snapshot would hold
+/// them as orphans, which e2fsck must be made to look for.
+pub(super) fn freeze(sb: &SuperBlock<Ext2>) -> Result {
+    write_super(sb, !sb.has_orphans(), true)
+}
+
+/// `unfreeze_fs`: mounted read-write again, so not clean.
+pub(super) fn unfreeze(sb: &SuperBlock<Ext2>) -> Result {
+    sync_fs(sb, true)
+}
+
 /// Unmount, or remount read-only: everything to disk, then the clean state.
 pub(super) fn put_super(sb: &SuperBlock<Ext2>) {
     if sb.is_rdonly() {

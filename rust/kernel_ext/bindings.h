@@ -5,7 +5,9 @@
  */
 #include <linux/blkdev.h>
 #include <linux/buffer_head.h>
+#include <linux/exportfs.h>
 #include <linux/fiemap.h>
+#include <linux/filelock.h>
 #include <linux/fs.h>
 #include <linux/fs_context.h>
 #include <linux/mpage.h>

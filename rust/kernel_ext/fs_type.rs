@@ -11,7 +11,7 @@ use super::block_map::{get_block, Mapping};
 use super::dentry::{Dentry, Idmap};
 use super::dir::DirEmitter;
 use super::fiemap::Fiemap;
-use super::inode::{Inode, InodeSlot, NewInode};
+use super::inode::{Inode, InodeSlot, NewInode, StatxAttrs};
 use super::kiocb::{DioReturn, IovIter, Kiocb};
 use super::super_block::{NewSuperBlock, SuperBlock};
 use super::sys;
@@ -86,6 +86,14 @@ pub(crate) trait FileSystem: Sized + 'static {
     /// The last reference to `inode` is gone and its page cache is empty;
     /// frees it on disk if it has no links left.
     fn evict_inode(inode: &Inode<Self>);
+    /// The inode file handle `ino`/`generation` names (`generation` 0:
+    /// any): `ESTALE` if none is in use there (NFS export, handles).
+    fn handle_inode(sb: &SuperBlock<Self>, ino: u64, generation: u32) -> Result<ARef<Inode<Self>>>;
+    /// `freeze_fs`: the VFS has stopped writers and synced everything;
+    /// the disk must now be what a snapshot should contain.
+    fn freeze(sb: &SuperBlock<Self>) -> Result;
+    /// `unfreeze_fs`: writers resume.
+    fn unfreeze(sb: &SuperBlock<Self>) -> Result;
     /// Writes the filesystem's own metadata (`sync_fs`).
     fn sync_fs(sb: &SuperBlock<Self>, wait: bool) -> Result;
     /// Unmount: the last writes (`put_super`).
@@ -103,6 +111,8 @@ pub(crate) trait FileSystem: Sized + 'static {
     fn tmpfile(dir: &Inode<Self>, idmap: Idmap, mode: u16) -> Result<NewInode<Self>>;
     /// The attribute flags `FS_IOC_GETFLAGS` reports.
     fn get_flags(inode: &Inode<Self>) -> u32;
+    /// The `statx` attributes of `inode`.
+    fn statx_attributes(inode: &Inode<Self>) -> StatxAttrs;
     /// `FS_IOC_SETFLAGS`: the VFS has checked the caller's rights and
     /// holds `i_rwsem`.
     fn set_flags(inode: &Inode<Self>, flags: u32) -> Result;
@@ -153,6 +163,8 @@ impl<T: FileSystem> Tables<T> {
         evict_inode: Some(Self::evict_inode),
         put_super: Some(Self::put_super),
         sync_fs: Some(Self::sync_fs),
+        freeze_fs: Some(Self::freeze_fs),
+        unfreeze_fs: Some(Self::unfreeze_fs),
         statfs: Some(Self::statfs),
         ..pin_init::zeroed()
     };
@@ -168,12 +180,14 @@ impl<T: FileSystem> Tables<T> {
         rename: Some(Self::rename),
         tmpfile: Some(Self::tmpfile),
         setattr: Some(Self::setattr),
+        getattr: Some(Self::getattr),
         fileattr_get: Some(Self::fileattr_get),
         fileattr_set: Some(Self::fileattr_set),
         ..pin_init::zeroed()
     };
     const REG_IOPS_T: sys::inode_operations = sys::inode_operations {
         setattr: Some(Self::setattr),
+        getattr: Some(Self::getattr),
         fiemap: Some(Self::fiemap),
         fileattr_get: Some(Self::fileattr_get),
         fileattr_set: Some(Self::fileattr_set),
@@ -182,11 +196,13 @@ impl<T: FileSystem> Tables<T> {
     /// FIFOs, sockets and device nodes.
     const SPECIAL_IOPS_T: sys::inode_operations = sys::inode_operations {
         setattr: Some(Self::setattr),
+        getattr: Some(Self::getattr),
         ..pin_init::zeroed()
     };
     const LINK_IOPS_T: sys::inode_operations = sys::inode_operations {
         get_link: Some(Self::get_link),
         setattr: Some(Self::setattr),
+        getattr: Some(Self::getattr),
         ..pin_init::zeroed()
     };
     const DIR_FOPS_T: sys::file_operations = sys::file_operations {
@@ -194,6 +210,7 @@ impl<T: FileSystem> Tables<T> {
         iterate_shared: Some(Self::iterate_shared),
         llseek: Some(sys::generic_file_llseek),
         fsync: Some(sys::simple_fsync),
+        setlease: Some(sys::generic_setlease),
         ..pin_init::zeroed()
     };
     const REG_FOPS_T: sys::file_operations = sys::file_operations {
@@ -205,6 +222,7 @@ impl<T: FileSystem> Tables<T> {
         fsync: Some(sys::simple_fsync),
         splice_read: Some(sys::filemap_splice_read),
         splice_write: Some(sys::iter_file_splice_write),
+        setlease: Some(sys::generic_setlease),
         ..pin_init::zeroed()
     };
     const AOPS_T: sys::address_space_operations = sys::address_space_operations {
@@ -305,6 +323,7 @@ impl<T: FileSystem> Tables<T> {
             unsafe {
                 (*sb).s_fs_info = KBox::into_raw(info).cast();
                 (*sb).s_op = Self::SOPS;
+                (*sb).s_export_op = Self::export_ops();
                 (*sb).s_magic = T::MAGIC as usize;
             }
             // SAFETY: block size and `s_fs_info` are now set up, so the
@@ -577,6 +596,26 @@ impl<T: FileSystem> Tables<T> {
     ///
     /// Only called by the VFS through the operation tables, with the live
     /// objects that callback's C contract promises.
+    unsafe extern "C" fn freeze_fs(sb: *mut sys::super_block) -> c_int {
+        // SAFETY: a mounted `T` superblock, being frozen.
+        let sb = unsafe { SuperBlock::<T>::from_raw(sb) };
+        from_result(|| T::freeze(sb).map(|()| 0))
+    }
+
+    /// # Safety
+    ///
+    /// Only called by the VFS through the operation tables, with the live
+    /// objects that callback's C contract promises.
+    unsafe extern "C" fn unfreeze_fs(sb: *mut sys::super_block) -> c_int {
+        // SAFETY: a mounted `T` superblock, being thawed.
+        let sb = unsafe { SuperBlock::<T>::from_raw(sb) };
+        from_result(|| T::unfreeze(sb).map(|()| 0))
+    }
+
+    /// # Safety
+    ///
+    /// Only called by the VFS through the operation tables, with the live
+    /// objects that callback's C contract promises.
     unsafe extern "C" fn create(
         idmap: *mut sys::mnt_idmap,
         dir: *mut sys::inode,
@@ -786,6 +825,32 @@ impl<T: FileSystem> Tables<T> {
             let _lock = inode.lock();
             T::fiemap(inode, &mut extents, start, len).map(|()| 0)
         })
+    }
+
+    /// `getattr` (stat, statx): the generic attributes and the
+    /// filesystem's `statx` attribute bits.
+    ///
+    /// # Safety
+    ///
+    /// Only called by the VFS through the operation tables, with the live
+    /// objects that callback's C contract promises.
+    unsafe extern "C" fn getattr(
+        idmap: *mut sys::mnt_idmap,
+        path: *const sys::path,
+        stat: *mut sys::kstat,
+        request_mask: u32,
+        _query_flags: c_uint,
+    ) -> c_int {
+        // SAFETY: `path` names a positive dentry of `T`, pinned by the
+        // caller; `stat` is the caller's result, ours to fill.
+        unsafe {
+            let raw = sys::rext2_d_inode((*path).dentry);
+            let attrs = T::statx_attributes(Inode::<T>::from_raw(raw));
+            (*stat).attributes |= attrs.bits();
+            (*stat).attributes_mask |= StatxAttrs::SUPPORTED;
+            sys::generic_fillattr(idmap, request_mask, raw, stat);
+        }
+        0
     }
 
     /// `setattr`: the generic checks and copy, with the size change done

@@ -318,6 +318,13 @@ impl<T: FileSystem> Inode<T> {
         InodeLock { inode: self }
     }
 
+    /// Takes `i_rwsem` shared until the guard is dropped.
+    pub(crate) fn lock_shared(&self) -> InodeLockShared<'_, T> {
+        // SAFETY: a live inode; the guard unlocks exactly once.
+        unsafe { sys::rext2_inode_lock_shared(self.as_ptr()) };
+        InodeLockShared { inode: self }
+    }
+
     /// Counts a direct I/O in flight (`inode_dio_begin`) until the guard
     /// is dropped (`inode_dio_end`), so truncate can wait for it.
     pub(crate) fn dio_begin(&self) -> DioInFlight<'_, T> {
@@ -587,6 +594,42 @@ pub(crate) struct VfsFlags {
     pub(crate) dirsync: bool,
 }
 
+/// The `statx` attributes of an inode (`STATX_ATTR_*`), each set or
+/// clear. A filesystem that reports them supports all five: statx tells
+/// the caller so through `attributes_mask`.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct StatxAttrs {
+    /// `STATX_ATTR_APPEND`: append-only.
+    pub(crate) append: bool,
+    /// `STATX_ATTR_COMPRESSED`: compressed by the filesystem.
+    pub(crate) compressed: bool,
+    /// `STATX_ATTR_ENCRYPTED`: encrypted by the filesystem.
+    pub(crate) encrypted: bool,
+    /// `STATX_ATTR_IMMUTABLE`: no change at all.
+    pub(crate) immutable: bool,
+    /// `STATX_ATTR_NODUMP`: not to be backed up.
+    pub(crate) nodump: bool,
+}
+
+impl StatxAttrs {
+    /// The attributes whose bits can be trusted (`attributes_mask`).
+    pub(crate) const SUPPORTED: u64 = (sys::STATX_ATTR_APPEND
+        | sys::STATX_ATTR_COMPRESSED
+        | sys::STATX_ATTR_ENCRYPTED
+        | sys::STATX_ATTR_IMMUTABLE
+        | sys::STATX_ATTR_NODUMP) as u64;
+
+    /// The attributes set (`attributes`).
+    pub(crate) fn bits(self) -> u64 {
+        let flag = |on: bool, bit: u32| if on { u64::from(bit) } else { 0 };
+        flag(self.append, sys::STATX_ATTR_APPEND)
+            | flag(self.compressed, sys::STATX_ATTR_COMPRESSED)
+            | flag(self.encrypted, sys::STATX_ATTR_ENCRYPTED)
+            | flag(self.immutable, sys::STATX_ATTR_IMMUTABLE)
+            | flag(self.nodump, sys::STATX_ATTR_NODUMP)
+    }
+}
+
 /// `i_rwsem` held exclusively; released on drop.
 pub(crate) struct InodeLock<'a, T: FileSystem> {
     inode: &'a Inode<T>,
@@ -596,6 +639,18 @@ impl<T: FileSystem> Drop for InodeLock<'_, T> {
     fn drop(&mut self) {
         // SAFETY: taken in `Inode::lock`, released once here.
         unsafe { sys::rext2_inode_unlock(self.inode.as_ptr()) };
+    }
+}
+
+/// `i_rwsem` held shared; released on drop.
+pub(crate) struct InodeLockShared<'a, T: FileSystem> {
+    inode: &'a Inode<T>,
+}
+
+impl<T: FileSystem> Drop for InodeLockShared<'_, T> {
+    fn drop(&mut self) {
+        // SAFETY: taken in `Inode::lock_shared`, released once here.
+        unsafe { sys::rext2_inode_unlock_shared(self.inode.as_ptr()) };
     }
 }
 

@@ -13,6 +13,7 @@ pub(crate) mod buffer;
 pub(crate) mod debugfs;
 pub(crate) mod dentry;
 pub(crate) mod dir;
+pub(crate) mod export;
 pub(crate) mod fiemap;
 pub(crate) mod fs_type;
 pub(crate) mod inode;

@@ -150,6 +150,12 @@ bool rext2_sb_rdonly(const struct super_block *sb)
 	return sb_rdonly(sb);
 }
 
+bool rext2_sb_has_orphans(struct super_block *sb)
+{
+	/* Inodes unlinked but still open: freed on their last close. */
+	return atomic_long_read(&sb->s_remove_count) != 0;
+}
+
 bool rext2_inode_is_new(struct inode *inode)
 {
 	return inode_state_read_once(inode) & I_NEW;
@@ -214,6 +220,16 @@ void rext2_inode_lock(struct inode *inode)
 void rext2_inode_unlock(struct inode *inode)
 {
 	inode_unlock(inode);
+}
+
+void rext2_inode_lock_shared(struct inode *inode)
+{
+	inode_lock_shared(inode);
+}
+
+void rext2_inode_unlock_shared(struct inode *inode)
+{
+	inode_unlock_shared(inode);
 }
 
 void rext2_zero_page_range(struct page *page, unsigned int off, unsigned int len)

@@ -52,6 +52,7 @@ bool rext2_dir_emit(struct dir_context *ctx, const char *name, int len,
 u64 rext2_bdev_nr_bytes(struct block_device *bdev);
 unsigned int rext2_bdev_logical_block_size(struct block_device *bdev);
 bool rext2_sb_rdonly(const struct super_block *sb);
+bool rext2_sb_has_orphans(struct super_block *sb);
 bool rext2_inode_is_new(struct inode *inode);
 void rext2_inode_set_iop(struct inode *inode, const void *iops);
 const unsigned char *rext2_dentry_name(const struct dentry *dentry, u32 *len);
@@ -72,6 +73,8 @@ void rext2_inode_dio_begin(struct inode *inode);
 void rext2_inode_dio_end(struct inode *inode);
 void rext2_inode_lock(struct inode *inode);
 void rext2_inode_unlock(struct inode *inode);
+void rext2_inode_lock_shared(struct inode *inode);
+void rext2_inode_unlock_shared(struct inode *inode);
 void rext2_zero_page_range(struct page *page, unsigned int off, unsigned int len);
 struct bio *rext2_bio_alloc_dio(struct block_device *bdev, unsigned short nr_vecs,
 				sector_t sector, bool write);

@@ -82,6 +82,13 @@ impl<T: FileSystem> SuperBlock<T> {
         // SAFETY: live superblock.
         unsafe { sys::rext2_sb_rdonly(self.as_ptr()) }
     }
+
+    /// Whether unlinked inodes are still open (to be freed on their last
+    /// close): the disk does not record them anywhere yet.
+    pub(crate) fn has_orphans(&self) -> bool {
+        // SAFETY: live superblock; the count is read atomically.
+        unsafe { sys::rext2_sb_has_orphans(self.as_ptr()) }
+    }
 }
 
 /// A superblock during `fill_super`, before the filesystem's state exists.

@@ -6,7 +6,8 @@
 # tests/lib/attrflags.py sets the flags with the other driver, then checks
 # what the kernel enforces (EPERM on every change of an immutable file,
 # appends only to an append-only one, CAP_LINUX_IMMUTABLE), what new
-# entries inherit, FS_IOC_FSSETXATTR, and tmpfiles unnamed (freed on
+# entries inherit, the statx attributes of every kind of inode,
+# FS_IOC_FSSETXATTR, and tmpfiles unnamed (freed on
 # close) and linked with linkat. Both drivers' outcomes must be identical;
 # then e2fsck -fn is clean and the other driver sees the flags and the
 # linked tmpfile.

@@ -29,7 +29,7 @@ FS_IOC_GETFLAGS = 0x80086601
 FS_IOC_SETFLAGS = 0x40086602
 FS_IOC_FSGETXATTR = 0x801C581F
 FS_IOC_FSSETXATTR = 0x401C5820
-FL = {"s": 0x1, "u": 0x2, "S": 0x8, "i": 0x10, "a": 0x20, "d": 0x40, "A": 0x80, "D": 0x10000, "T": 0x20000}
+FL = {"s": 0x1, "u": 0x2, "c": 0x4, "S": 0x8, "i": 0x10, "a": 0x20, "d": 0x40, "A": 0x80, "D": 0x10000, "T": 0x20000}
 NOBODY = 65534
 
 
@@ -59,6 +59,28 @@ def link_fd(fd, path):
     if LIBC.linkat(fd, b"", AT_FDCWD, os.fsencode(path), AT_EMPTY_PATH) != 0:
         e = ctypes.get_errno()
         raise OSError(e, os.strerror(e), path)
+
+
+AT_SYMLINK_NOFOLLOW = 0x100
+STATX_BASIC_STATS = 0x7FF
+# STATX_ATTR_* bits ext2 reports, by chattr letter ("E": encrypted).
+STATX_ATTR = {"c": 0x4, "i": 0x10, "a": 0x20, "d": 0x40, "E": 0x800}
+
+
+def statx_attrs(path):
+    """statx(2) of path (not followed): (attributes, attributes_mask), each
+    as letters of STATX_ATTR."""
+    buf = ctypes.create_string_buffer(256)
+    if LIBC.statx(AT_FDCWD, os.fsencode(path), AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, buf) != 0:
+        e = ctypes.get_errno()
+        raise OSError(e, os.strerror(e), path)
+    attrs, = struct.unpack_from("Q", buf, 8)
+    mask, = struct.unpack_from("Q", buf, 56)
+
+    def pick(bits):
+        return "".join(k for k, v in sorted(STATX_ATTR.items()) if bits & v)
+
+    return f"{pick(attrs)}/{pick(mask)}"
 
 
 def letters(flags):
@@ -164,6 +186,11 @@ def check(m, out):
     r["toggle set-a"] = outcome(lambda: setflags(t, FL["a"]))
     r["toggle flags-a"] = letters(getflags(t))
     r["toggle clear-a"] = outcome(lambda: setflags(t, 0))
+    # statx attributes follow the flags (and say which ones they report).
+    r["toggle set-c"] = outcome(lambda: setflags(t, FL["c"] | FL["d"]))
+    r["statx toggle"] = outcome(lambda: statx_attrs(t))
+    r["toggle clear-c"] = outcome(lambda: setflags(t, 0))
+    r["statx toggle cleared"] = outcome(lambda: statx_attrs(t))
     # Flags outside FS_FL_USER_MODIFIABLE are ignored, not refused.
     r["toggle set-unmodifiable"] = outcome(lambda: setflags(t, 0x400000 | FL["d"]))
     r["toggle flags-after-unmodifiable"] = letters(getflags(t))
@@ -191,6 +218,9 @@ def check(m, out):
     r["fsx set extsize"] = outcome(lambda: fsx_set(f"{m}/nod", 0, 65536))
     # Special files have no flags.
     r["fifo getflags"] = outcome(lambda: getflags(f"{m}/fifo"))
+    # statx attributes of each kind of inode.
+    for name in ("imm", "app", "nod", "dA", "plain", "fifo"):
+        r[f"statx {name}"] = outcome(lambda: statx_attrs(f"{m}/{name}"))
     # Inheritance: new entries in flagged directories.
     for d in ("dS", "dA", "plain"):
         write_file(f"{m}/{d}/file", b"data")
@@ -199,6 +229,7 @@ def check(m, out):
         os.mkfifo(f"{m}/{d}/fifo")
         r[f"inherit {d}/file"] = letters(getflags(f"{m}/{d}/file"))
         r[f"inherit {d}/sub"] = letters(getflags(f"{m}/{d}/sub"))
+        r[f"statx {d}/link"] = outcome(lambda: statx_attrs(f"{m}/{d}/link"))
     # O_TMPFILE: unnamed, then named with linkat.
     before = statvfs_free(m)
     fd = os.open(m, os.O_TMPFILE | os.O_RDWR, 0o640)
@@ -233,6 +264,9 @@ def check(m, out):
         "toggle write-while-i": "EPERM", "toggle write-after-i": "ok", "toggle flags-a": "a",
         "nobody set-i": "EPERM", "nobody set-d": "ok", "nobody set-d-not-owner": "EPERM",
         "fifo getflags": "ENOTTY",
+        "statx imm": "i/Eacdi", "statx app": "a/Eacdi", "statx nod": "d/Eacdi",
+        "statx dA": "d/Eacdi", "statx plain": "/Eacdi", "statx fifo": "/Eacdi", "statx dA/link": "d/Eacdi",
+        "statx toggle": "cd/Eacdi", "statx toggle cleared": "/Eacdi",
         "inherit dS/file": "S", "inherit dS/sub": "DS", "inherit dA/file": "Ad", "inherit plain/file": "",
         "tmpfile nlink": 0, "tmpfile in readdir": False, "tmpfile unnamed frees all": True,
         "tmpfile linkat": "ok", "tmpfile nlink after link": 1, "tmpfile named content": True,

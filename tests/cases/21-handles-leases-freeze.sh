@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# File handles, leases and freezing, at 1 and 4 KiB blocks, each run on
+# rext2 and, for reference, on the in-kernel ext2 over an image of its own
+# (tests/lib/vfsfeatures.py): name_to_handle_at/open_by_handle_at after the
+# caches are dropped (a file, a directory reconnected through "..", the
+# root, a renamed file) and ESTALE for an unlinked file, a wrong
+# generation, an out-of-range and a reserved inode number; read and write
+# leases; FIFREEZE/FITHAW with a writer that waits for the thaw, and the
+# on-disk state a frozen image shows (clean, but not while an unlinked
+# file is still open). Both drivers' outcomes must be identical; then
+# e2fsck -fn must find the image clean.
+. "$REXT2_ROOT/tests/lib/common.sh"
+
+tmp=/tmp/rext2-vf
+rm -rf "$tmp" && mkdir -p "$tmp"
+vf() { py "$REXT2_ROOT/tests/lib/vfsfeatures.py" "$@"; }
+
+for bs in 1024 4096; do
+	for drv in rext2 ext2; do
+		label=$drv-$bs img=$tmp/$drv-$bs.img m=$T_MNT/$drv-$bs
+		mark "$label"
+		mke2fs -q -F -t ext2 -b "$bs" "$img" 32M || { fail "$label: mke2fs"; continue; }
+		dev=$(attach_rw "$img")
+		if ! mnt "$drv" "$dev" "$m" rw; then
+			fail "$label: $drv rw mount"
+			continue
+		fi
+		vf setup "$m" || fail "$label: setup"
+		vf check "$m" "$dev" --out "$tmp/$label.json" | sed "s/^/$label: /"
+		[ "${PIPESTATUS[0]}" -eq 0 ] || fail "$label: checks"
+		umount "$m" || fail "$label: umount"
+		out=$(e2fsck -fn "$img" 2>&1) || { fail "$label: e2fsck -fn found problems"; echo "$out"; }
+	done
+	if [ -f "$tmp/rext2-$bs.json" ] && [ -f "$tmp/ext2-$bs.json" ]; then
+		if diff -u "$tmp/ext2-$bs.json" "$tmp/rext2-$bs.json"; then
+			note "$bs: rext2 and ext2 agree on $(grep -c '": ' "$tmp/rext2-$bs.json") outcomes"
+		else
+			fail "$bs: rext2's outcomes differ from ext2's (diff above: - ext2, + rext2)"
+		fi
+	fi
+done
+finish
