@@ -32,12 +32,6 @@ for bs in 1024 4096; do
 		umount "$m" || fail "$label: umount"
 		out=$(e2fsck -fn "$img" 2>&1) || { fail "$label: e2fsck -fn found problems"; echo "$out"; }
 	done
-	if [ -f "$tmp/rext2-$bs.json" ] && [ -f "$tmp/ext2-$bs.json" ]; then
-		if diff -u "$tmp/ext2-$bs.json" "$tmp/rext2-$bs.json"; then
-			note "$bs: rext2 and ext2 agree on $(grep -c '": ' "$tmp/rext2-$bs.json") outcomes"
-		else
-			fail "$bs: rext2's outcomes differ from ext2's (diff above: - ext2, + rext2)"
-		fi
-	fi
+	same_outcomes "$bs" "$tmp"
 done
 finish

@@ -15,7 +15,6 @@ attrflags.py verify MNT
     "check" linked in are there.
 """
 import ctypes
-import errno
 import fcntl
 import json
 import os
@@ -87,15 +86,6 @@ def letters(flags):
     return "".join(k for k, v in sorted(FL.items()) if flags & v)
 
 
-def outcome(fn):
-    """ "ok" (or fn's value if it returns one), or the errno name."""
-    try:
-        r = fn()
-        return "ok" if r is None else r
-    except OSError as e:
-        return errno.errorcode.get(e.errno, str(e.errno))
-
-
 def write_file(path, data, flags=os.O_WRONLY | os.O_CREAT | os.O_TRUNC):
     fd = os.open(path, flags, 0o644)
     try:
@@ -114,7 +104,7 @@ def as_nobody(fn):
             os.setgroups([])
             os.setgid(NOBODY)
             os.setuid(NOBODY)
-            res = outcome(fn)
+            res = ksft.outcome(fn)
         except BaseException as e:  # report, never return into the parent's code
             res = f"child: {e}"
         os.write(w, json.dumps(res).encode())
@@ -157,42 +147,42 @@ def check(m, out):
         r[f"flags {name}"] = letters(getflags(f"{m}/{name}"))
     # Immutable: nothing changes, reading works.
     imm = f"{m}/imm"
-    r["imm open-write"] = outcome(lambda: os.close(os.open(imm, os.O_WRONLY)))
-    r["imm open-append"] = outcome(lambda: os.close(os.open(imm, os.O_WRONLY | os.O_APPEND)))
-    r["imm truncate"] = outcome(lambda: os.truncate(imm, 0))
-    r["imm chmod"] = outcome(lambda: os.chmod(imm, 0o600))
-    r["imm chown"] = outcome(lambda: os.chown(imm, 1, 1))
-    r["imm utime"] = outcome(lambda: os.utime(imm, (1, 1)))
-    r["imm unlink"] = outcome(lambda: os.unlink(imm))
-    r["imm rename"] = outcome(lambda: os.rename(imm, f"{m}/imm2"))
-    r["imm link"] = outcome(lambda: os.link(imm, f"{m}/imm-link"))
-    r["imm read"] = outcome(lambda: len(open(imm, "rb").read()))
+    r["imm open-write"] = ksft.outcome(lambda: os.close(os.open(imm, os.O_WRONLY)))
+    r["imm open-append"] = ksft.outcome(lambda: os.close(os.open(imm, os.O_WRONLY | os.O_APPEND)))
+    r["imm truncate"] = ksft.outcome(lambda: os.truncate(imm, 0))
+    r["imm chmod"] = ksft.outcome(lambda: os.chmod(imm, 0o600))
+    r["imm chown"] = ksft.outcome(lambda: os.chown(imm, 1, 1))
+    r["imm utime"] = ksft.outcome(lambda: os.utime(imm, (1, 1)))
+    r["imm unlink"] = ksft.outcome(lambda: os.unlink(imm))
+    r["imm rename"] = ksft.outcome(lambda: os.rename(imm, f"{m}/imm2"))
+    r["imm link"] = ksft.outcome(lambda: os.link(imm, f"{m}/imm-link"))
+    r["imm read"] = ksft.outcome(lambda: len(open(imm, "rb").read()))
     r["imm size"] = os.stat(imm).st_size
     # Append-only: only appending writes.
     app = f"{m}/app"
-    r["app open-write"] = outcome(lambda: os.close(os.open(app, os.O_WRONLY)))
-    r["app open-trunc"] = outcome(lambda: os.close(os.open(app, os.O_WRONLY | os.O_APPEND | os.O_TRUNC)))
-    r["app append"] = outcome(lambda: write_file(app, b"tail", os.O_WRONLY | os.O_APPEND))
-    r["app truncate"] = outcome(lambda: os.truncate(app, 10))
-    r["app unlink"] = outcome(lambda: os.unlink(app))
-    r["app chmod"] = outcome(lambda: os.chmod(app, 0o600))
+    r["app open-write"] = ksft.outcome(lambda: os.close(os.open(app, os.O_WRONLY)))
+    r["app open-trunc"] = ksft.outcome(lambda: os.close(os.open(app, os.O_WRONLY | os.O_APPEND | os.O_TRUNC)))
+    r["app append"] = ksft.outcome(lambda: write_file(app, b"tail", os.O_WRONLY | os.O_APPEND))
+    r["app truncate"] = ksft.outcome(lambda: os.truncate(app, 10))
+    r["app unlink"] = ksft.outcome(lambda: os.unlink(app))
+    r["app chmod"] = ksft.outcome(lambda: os.chmod(app, 0o600))
     r["app size"] = os.stat(app).st_size
     # Setting and clearing: the flag takes effect at once, both ways.
     t = f"{m}/toggle"
-    r["toggle set-i"] = outcome(lambda: setflags(t, FL["i"]))
-    r["toggle write-while-i"] = outcome(lambda: write_file(t, b"x", os.O_WRONLY))
-    r["toggle clear-i"] = outcome(lambda: setflags(t, 0))
-    r["toggle write-after-i"] = outcome(lambda: write_file(t, b"x", os.O_WRONLY))
-    r["toggle set-a"] = outcome(lambda: setflags(t, FL["a"]))
+    r["toggle set-i"] = ksft.outcome(lambda: setflags(t, FL["i"]))
+    r["toggle write-while-i"] = ksft.outcome(lambda: write_file(t, b"x", os.O_WRONLY))
+    r["toggle clear-i"] = ksft.outcome(lambda: setflags(t, 0))
+    r["toggle write-after-i"] = ksft.outcome(lambda: write_file(t, b"x", os.O_WRONLY))
+    r["toggle set-a"] = ksft.outcome(lambda: setflags(t, FL["a"]))
     r["toggle flags-a"] = letters(getflags(t))
-    r["toggle clear-a"] = outcome(lambda: setflags(t, 0))
+    r["toggle clear-a"] = ksft.outcome(lambda: setflags(t, 0))
     # statx attributes follow the flags (and say which ones they report).
-    r["toggle set-c"] = outcome(lambda: setflags(t, FL["c"] | FL["d"]))
-    r["statx toggle"] = outcome(lambda: statx_attrs(t))
-    r["toggle clear-c"] = outcome(lambda: setflags(t, 0))
-    r["statx toggle cleared"] = outcome(lambda: statx_attrs(t))
+    r["toggle set-c"] = ksft.outcome(lambda: setflags(t, FL["c"] | FL["d"]))
+    r["statx toggle"] = ksft.outcome(lambda: statx_attrs(t))
+    r["toggle clear-c"] = ksft.outcome(lambda: setflags(t, 0))
+    r["statx toggle cleared"] = ksft.outcome(lambda: statx_attrs(t))
     # Flags outside FS_FL_USER_MODIFIABLE are ignored, not refused.
-    r["toggle set-unmodifiable"] = outcome(lambda: setflags(t, 0x400000 | FL["d"]))
+    r["toggle set-unmodifiable"] = ksft.outcome(lambda: setflags(t, 0x400000 | FL["d"]))
     r["toggle flags-after-unmodifiable"] = letters(getflags(t))
     # Without CAP_LINUX_IMMUTABLE, the owner may set nodump but not i or a.
     own = f"{m}/own"
@@ -214,13 +204,13 @@ def check(m, out):
         finally:
             os.close(fd)
 
-    r["fsx get nod"] = outcome(lambda: fsx_get(f"{m}/nod")[0])
-    r["fsx set extsize"] = outcome(lambda: fsx_set(f"{m}/nod", 0, 65536))
+    r["fsx get nod"] = ksft.outcome(lambda: fsx_get(f"{m}/nod")[0])
+    r["fsx set extsize"] = ksft.outcome(lambda: fsx_set(f"{m}/nod", 0, 65536))
     # Special files have no flags.
-    r["fifo getflags"] = outcome(lambda: getflags(f"{m}/fifo"))
+    r["fifo getflags"] = ksft.outcome(lambda: getflags(f"{m}/fifo"))
     # statx attributes of each kind of inode.
     for name in ("imm", "app", "nod", "dA", "plain", "fifo"):
-        r[f"statx {name}"] = outcome(lambda: statx_attrs(f"{m}/{name}"))
+        r[f"statx {name}"] = ksft.outcome(lambda: statx_attrs(f"{m}/{name}"))
     # Inheritance: new entries in flagged directories.
     for d in ("dS", "dA", "plain"):
         write_file(f"{m}/{d}/file", b"data")
@@ -229,7 +219,7 @@ def check(m, out):
         os.mkfifo(f"{m}/{d}/fifo")
         r[f"inherit {d}/file"] = letters(getflags(f"{m}/{d}/file"))
         r[f"inherit {d}/sub"] = letters(getflags(f"{m}/{d}/sub"))
-        r[f"statx {d}/link"] = outcome(lambda: statx_attrs(f"{m}/{d}/link"))
+        r[f"statx {d}/link"] = ksft.outcome(lambda: statx_attrs(f"{m}/{d}/link"))
     # O_TMPFILE: unnamed, then named with linkat.
     before = statvfs_free(m)
     fd = os.open(m, os.O_TMPFILE | os.O_RDWR, 0o640)
@@ -242,16 +232,14 @@ def check(m, out):
     r["tmpfile unnamed frees all"] = statvfs_free(m) == before
     fd = os.open(m, os.O_TMPFILE | os.O_RDWR, 0o600)
     os.write(fd, b"named tmpfile\n" * 1000)
-    r["tmpfile linkat"] = outcome(lambda: link_fd(fd, f"{m}/named"))
+    r["tmpfile linkat"] = ksft.outcome(lambda: link_fd(fd, f"{m}/named"))
     r["tmpfile nlink after link"] = os.fstat(fd).st_nlink
     os.close(fd)
-    r["tmpfile named content"] = outcome(lambda: open(f"{m}/named", "rb").read() == b"named tmpfile\n" * 1000)
+    r["tmpfile named content"] = ksft.outcome(lambda: open(f"{m}/named", "rb").read() == b"named tmpfile\n" * 1000)
     fd = os.open(m, os.O_TMPFILE | os.O_RDWR | os.O_EXCL, 0o600)
-    r["tmpfile excl linkat"] = outcome(lambda: link_fd(fd, f"{m}/excl"))
+    r["tmpfile excl linkat"] = ksft.outcome(lambda: link_fd(fd, f"{m}/excl"))
     os.close(fd)
-    r["tmpfile on file"] = outcome(lambda: os.close(os.open(f"{m}/toggle", os.O_TMPFILE | os.O_RDWR, 0o600)))
-    with open(out, "w") as f:
-        json.dump(r, f, indent=1, sort_keys=True)
+    r["tmpfile on file"] = ksft.outcome(lambda: os.close(os.open(f"{m}/toggle", os.O_TMPFILE | os.O_RDWR, 0o600)))
 
     # What the kernel must do, whatever the other driver does.
     must = {
@@ -272,9 +260,7 @@ def check(m, out):
         "tmpfile linkat": "ok", "tmpfile nlink after link": 1, "tmpfile named content": True,
         "tmpfile excl linkat": "ENOENT", "tmpfile on file": "ENOTDIR",
     }
-    for k, want in must.items():
-        ksft.report(k, r.get(k) == want, f"got {r.get(k)!r}, expected {want!r}")
-    return ksft.exit_status()
+    return ksft.save_and_require(r, out, must)
 
 
 def verify(m):
@@ -282,7 +268,7 @@ def verify(m):
     for name, fl in want.items():
         got = letters(getflags(f"{m}/{name}"))
         ksft.report(f"after remount: flags {name}", got == fl, f"{got!r}, expected {fl!r}")
-    ok = outcome(lambda: open(f"{m}/named", "rb").read() == b"named tmpfile\n" * 1000)
+    ok = ksft.outcome(lambda: open(f"{m}/named", "rb").read() == b"named tmpfile\n" * 1000)
     ksft.report("after remount: linked tmpfile content", ok is True, f"{ok}")
     return ksft.exit_status()
 

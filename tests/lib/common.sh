@@ -69,6 +69,18 @@ klog() {
 	dmesg | sed -n "\|$m\$|,\$p"
 }
 
+# same_outcomes TAG DIR: the outcomes rext2 gave (DIR/rext2-TAG.json) must
+# be the ones the in-kernel ext2 gave (DIR/ext2-TAG.json), where both ran.
+same_outcomes() {
+	local ext2=$2/ext2-$1.json rext2=$2/rext2-$1.json
+	[ -f "$ext2" ] && [ -f "$rext2" ] || return 0
+	if diff -u "$ext2" "$rext2"; then
+		note "$1: rext2 and ext2 agree on $(grep -c '": ' "$rext2") outcomes"
+	else
+		fail "$1: rext2's outcomes differ from ext2's (diff above: - ext2, + rext2)"
+	fi
+}
+
 # Whether the current mount at DIR is read-only.
 is_ro_mount() {
 	awk -v d="$1" '$2 == d { split($4, o, ","); print o[1] }' /proc/mounts | grep -qx ro

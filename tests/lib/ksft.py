@@ -3,6 +3,7 @@
 "NAME: ok" or "NAME: FAIL why", and a failure count for the exit status;
 and the engine's debugfs counters."""
 import errno
+import json
 
 fails = 0
 
@@ -23,6 +24,27 @@ def expect_errno(case, want, fn, check=lambda: True, what=""):
     except OSError as e:
         ok = e.errno == want and check()
         report(case, ok, f"{errno.errorcode.get(e.errno)}, expected {errno.errorcode[want]} {what}".rstrip())
+
+
+def outcome(fn):
+    """ "ok" (or fn's value if it returns one), or the errno name of the
+    OSError it raised: one outcome to compare between two drivers."""
+    try:
+        r = fn()
+        return "ok" if r is None else r
+    except OSError as e:
+        return errno.errorcode.get(e.errno, str(e.errno))
+
+
+def save_and_require(results, out, must):
+    """Writes the outcomes `results` to `out` as JSON, for the caller to
+    compare with another driver's, then reports each outcome `must` names
+    against its expected value. Returns the exit status."""
+    with open(out, "w") as f:
+        json.dump(results, f, indent=1, sort_keys=True)
+    for k, want in must.items():
+        report(k, results.get(k) == want, f"got {results.get(k)!r}, expected {want!r}")
+    return exit_status()
 
 
 def exit_status():

@@ -12,9 +12,7 @@ vfsfeatures.py check MNT DEV --out FILE
     exits 1 if one failed. The caller compares rext2's JSON with ext2's.
 """
 import ctypes
-import errno
 import fcntl
-import json
 import os
 import struct
 import sys
@@ -58,15 +56,6 @@ def open_handle(mount_fd, handle, flags=os.O_RDONLY):
     if fd < 0:
         raise oserror()
     return fd
-
-
-def outcome(fn):
-    """ "ok" (or fn's value if it returns one), or the errno name."""
-    try:
-        r = fn()
-        return "ok" if r is None else r
-    except OSError as e:
-        return errno.errorcode.get(e.errno, str(e.errno))
 
 
 def drop_caches():
@@ -120,10 +109,10 @@ def handles(m, r):
             finally:
                 os.close(fd)
 
-        r["open file by handle"] = outcome(read_back)
-        r["open dir by handle"] = outcome(lambda: dir_ino("d/sub/deeper"))
-        r["open root by handle"] = outcome(lambda: dir_ino("."))
-        r["open unlinked by handle"] = outcome(lambda: os.close(open_handle(mfd, h["gone"])))
+        r["open file by handle"] = ksft.outcome(read_back)
+        r["open dir by handle"] = ksft.outcome(lambda: dir_ino("d/sub/deeper"))
+        r["open root by handle"] = ksft.outcome(lambda: dir_ino("."))
+        r["open unlinked by handle"] = ksft.outcome(lambda: os.close(open_handle(mfd, h["gone"])))
         # A reused slot has another generation; a number out of range or
         # reserved names nothing.
         htype, data = h["d/sub/deeper/f"]
@@ -134,11 +123,11 @@ def handles(m, r):
             "reserved inode": struct.pack("II", 7, 0) + data[8:],
         }
         for what, fake in forged.items():
-            r[f"open by handle: {what}"] = outcome(lambda: os.close(open_handle(mfd, (htype, fake))))
+            r[f"open by handle: {what}"] = ksft.outcome(lambda: os.close(open_handle(mfd, (htype, fake))))
         # The handle still works once the file is renamed elsewhere.
         os.rename(f"{m}/d/sub/deeper/f", f"{m}/d/f-moved")
         drop_caches()
-        r["open renamed by handle"] = outcome(read_back)
+        r["open renamed by handle"] = ksft.outcome(read_back)
     finally:
         os.close(mfd)
 
@@ -147,23 +136,23 @@ def leases(m, r):
     path = f"{m}/lease"
     fd = os.open(path, os.O_RDONLY)
     try:
-        r["lease read set"] = outcome(lambda: fcntl.fcntl(fd, F_SETLEASE, fcntl.F_RDLCK))
-        r["lease read get"] = outcome(lambda: fcntl.fcntl(fd, F_GETLEASE))
-        r["lease unlock"] = outcome(lambda: fcntl.fcntl(fd, F_SETLEASE, fcntl.F_UNLCK))
-        r["lease write on O_RDONLY"] = outcome(lambda: fcntl.fcntl(fd, F_SETLEASE, fcntl.F_WRLCK))
+        r["lease read set"] = ksft.outcome(lambda: fcntl.fcntl(fd, F_SETLEASE, fcntl.F_RDLCK))
+        r["lease read get"] = ksft.outcome(lambda: fcntl.fcntl(fd, F_GETLEASE))
+        r["lease unlock"] = ksft.outcome(lambda: fcntl.fcntl(fd, F_SETLEASE, fcntl.F_UNLCK))
+        r["lease write on O_RDONLY"] = ksft.outcome(lambda: fcntl.fcntl(fd, F_SETLEASE, fcntl.F_WRLCK))
         fcntl.fcntl(fd, F_SETLEASE, fcntl.F_UNLCK)
     finally:
         os.close(fd)
     fd = os.open(path, os.O_RDWR)
     try:
-        r["lease write set"] = outcome(lambda: fcntl.fcntl(fd, F_SETLEASE, fcntl.F_WRLCK))
-        r["lease write get"] = outcome(lambda: fcntl.fcntl(fd, F_GETLEASE))
+        r["lease write set"] = ksft.outcome(lambda: fcntl.fcntl(fd, F_SETLEASE, fcntl.F_WRLCK))
+        r["lease write get"] = ksft.outcome(lambda: fcntl.fcntl(fd, F_GETLEASE))
         fcntl.fcntl(fd, F_SETLEASE, fcntl.F_UNLCK)
     finally:
         os.close(fd)
     dfd = os.open(f"{m}/d", os.O_RDONLY | os.O_DIRECTORY)
     try:
-        r["lease on directory"] = outcome(lambda: fcntl.fcntl(dfd, F_SETLEASE, fcntl.F_RDLCK))
+        r["lease on directory"] = ksft.outcome(lambda: fcntl.fcntl(dfd, F_SETLEASE, fcntl.F_RDLCK))
     finally:
         os.close(dfd)
 
@@ -182,8 +171,8 @@ def freeze(m, dev, r):
     mfd = os.open(m, os.O_RDONLY | os.O_DIRECTORY)
     try:
         r["state mounted"] = disk_state(dev)
-        r["freeze"] = outcome(lambda: fcntl.ioctl(mfd, FIFREEZE, 0))
-        r["freeze again"] = outcome(lambda: fcntl.ioctl(mfd, FIFREEZE, 0))
+        r["freeze"] = ksft.outcome(lambda: fcntl.ioctl(mfd, FIFREEZE, 0))
+        r["freeze again"] = ksft.outcome(lambda: fcntl.ioctl(mfd, FIFREEZE, 0))
         r["state frozen"] = disk_state(dev)
         # A writer blocks until the thaw, then completes.
         pid = os.fork()
@@ -195,10 +184,10 @@ def freeze(m, dev, r):
                 os._exit(1)
         time.sleep(1)
         r["writer blocked while frozen"] = os.waitpid(pid, os.WNOHANG) == (0, 0)
-        r["thaw"] = outcome(lambda: fcntl.ioctl(mfd, FITHAW, 0))
+        r["thaw"] = ksft.outcome(lambda: fcntl.ioctl(mfd, FITHAW, 0))
         _, status = os.waitpid(pid, 0)
         r["writer done after thaw"] = os.waitstatus_to_exitcode(status)
-        r["thaw again"] = outcome(lambda: fcntl.ioctl(mfd, FITHAW, 0))
+        r["thaw again"] = ksft.outcome(lambda: fcntl.ioctl(mfd, FITHAW, 0))
         r["state thawed"] = disk_state(dev)
         r["written while frozen"] = open(f"{m}/while-frozen", "rb").read() == b"waited\n"
         # An unlinked file still open is freed only on close: a frozen
@@ -206,7 +195,7 @@ def freeze(m, dev, r):
         fd = os.open(f"{m}/open-unlinked", os.O_RDWR | os.O_CREAT, 0o644)
         os.write(fd, b"x" * 10000)
         os.unlink(f"{m}/open-unlinked")
-        r["freeze with open unlinked"] = outcome(lambda: fcntl.ioctl(mfd, FIFREEZE, 0))
+        r["freeze with open unlinked"] = ksft.outcome(lambda: fcntl.ioctl(mfd, FIFREEZE, 0))
         r["state frozen with open unlinked"] = disk_state(dev)
         fcntl.ioctl(mfd, FITHAW, 0)
         os.close(fd)
@@ -219,8 +208,6 @@ def check(m, dev, out):
     handles(m, r)
     leases(m, r)
     freeze(m, dev, r)
-    with open(out, "w") as f:
-        json.dump(r, f, indent=1, sort_keys=True)
 
     # What the kernel must do, whatever the other driver does. Handles are
     # FILEID_INO32_GEN (1): inode number and generation, 8 bytes.
@@ -237,9 +224,7 @@ def check(m, dev, out):
         "thaw again": "EINVAL", "state thawed": 0, "written while frozen": True,
         "freeze with open unlinked": 0, "state frozen with open unlinked": 0,
     }
-    for k, want in must.items():
-        ksft.report(k, r.get(k) == want, f"got {r.get(k)!r}, expected {want!r}")
-    return ksft.exit_status()
+    return ksft.save_and_require(r, out, must)
 
 
 def main():
