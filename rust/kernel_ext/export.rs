@@ -94,13 +94,10 @@ impl<T: FileSystem> Tables<T> {
         let parent = {
             // As for a lookup, which the VFS makes with the directory locked.
             let _lock = dir.lock_shared();
-            T::lookup(dir, b"..")
+            Self::lookup_inode(dir, b"..")
         };
         let inode = match parent {
-            Ok(Some(ino)) => match Inode::iget(dir.sb(), ino) {
-                Ok(inode) => inode,
-                Err(e) => return e.to_ptr(),
-            },
+            Ok(Some(inode)) => inode,
             Ok(None) => return ENOENT.to_ptr(),
             Err(e) => return e.to_ptr(),
         };

@@ -460,17 +460,22 @@ impl<T: FileSystem> Tables<T> {
             let p = sys::rext2_dentry_name(dentry, &mut len);
             core::slice::from_raw_parts(p, len as usize)
         };
-        let inode = match T::lookup(dir, name) {
+        let inode = match Self::lookup_inode(dir, name) {
             Ok(None) => null_mut(),
-            Ok(Some(ino)) => match Inode::iget(dir.sb(), ino) {
-                Ok(i) => ARef::into_raw(i).as_ptr().cast(),
-                Err(e) => return e.to_ptr(),
-            },
+            Ok(Some(i)) => ARef::into_raw(i).as_ptr().cast(),
             Err(e) => return e.to_ptr(),
         };
         // SAFETY: `d_splice_alias` takes over the inode reference (or NULL
         // for a negative dentry).
         unsafe { sys::d_splice_alias(inode, dentry) }
+    }
+
+    /// The inode `name` names in directory `dir`, if any (a lookup and an
+    /// `iget`).
+    pub(super) fn lookup_inode(dir: &Inode<T>, name: &[u8]) -> Result<Option<ARef<Inode<T>>>> {
+        T::lookup(dir, name)?
+            .map(|ino| Inode::iget(dir.sb(), ino))
+            .transpose()
     }
 
     /// # Safety
