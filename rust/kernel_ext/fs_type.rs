@@ -73,7 +73,11 @@ pub(crate) trait FileSystem: Sized + 'static {
     fn get_link(inode: &Inode<Self>) -> Result<KVec<u8>>;
     /// Direct I/O (`address_space_operations.direct_IO`): bytes done, or
     /// queued for an asynchronous kiocb.
-    fn direct_io<'a>(iocb: Kiocb<'a>, iter: &mut IovIter<'_>) -> DioReturn<'a>;
+    fn direct_io<'a>(
+        inode: &'a Inode<Self>,
+        iocb: Kiocb<'a>,
+        iter: &mut IovIter<'_>,
+    ) -> DioReturn<'a>;
     /// Maps logical blocks `lblk..lblk + max` (see [`Mapping`]).
     fn map_blocks(inode: &Inode<Self>, lblk: u64, max: u64, create: bool) -> Result<Mapping>;
     /// Reports the extents of bytes `start..start + len` of regular file
@@ -545,7 +549,11 @@ impl<T: FileSystem> Tables<T> {
         };
         // SAFETY: as above.
         let mut iter = unsafe { IovIter::from_raw(iter) };
-        T::direct_io(iocb, &mut iter).to_isize()
+        // SAFETY: only `T`'s regular files have these address-space
+        // operations, so the kiocb's file is on an inode of `T`, live for
+        // the call.
+        let inode = unsafe { Inode::<T>::from_raw(iocb.file_inode().as_ptr()) };
+        T::direct_io(inode, iocb, &mut iter).to_isize()
     }
 
     /// # Safety
@@ -996,8 +1004,7 @@ unsafe impl<T: FileSystem> Send for Registration<T> {}
 unsafe impl<T: FileSystem> Sync for Registration<T> {}
 
 impl<T: FileSystem> Registration<T> {
-    /// Creates the inode and request caches and registers the filesystem
-    /// type.
+    /// Creates the inode cache and registers the filesystem type.
     pub(crate) fn new(module: &'static ThisModule) -> Result<Self> {
         let size = core::mem::size_of::<InodeSlot<T>>() as u32;
         let align = core::mem::align_of::<InodeSlot<T>>() as u32;
@@ -1015,15 +1022,6 @@ impl<T: FileSystem> Registration<T> {
             return Err(ENOMEM);
         }
         INODE_CACHE.store(cache, Ordering::Release);
-        if let Err(e) = super::request::create_cache() {
-            destroy_cache();
-            return Err(e);
-        }
-        if let Err(e) = super::debugfs::create_root() {
-            super::request::destroy_cache();
-            destroy_cache();
-            return Err(e);
-        }
         let raw = FS_TYPE.0.get();
         // SAFETY: `raw` is the static, still unregistered file_system_type
         // (module init runs once); it is filled before being published.
@@ -1036,8 +1034,6 @@ impl<T: FileSystem> Registration<T> {
             sys::register_filesystem(raw)
         };
         if ret != 0 {
-            super::debugfs::remove_root();
-            super::request::destroy_cache();
             destroy_cache();
             return Err(Error::from_errno(ret));
         }
@@ -1058,8 +1054,6 @@ impl<T: FileSystem> Drop for Registration<T> {
     fn drop(&mut self) {
         // SAFETY: registered in `new`; module exit means no mount is left.
         unsafe { sys::unregister_filesystem(FS_TYPE.0.get()) };
-        super::debugfs::remove_root();
-        super::request::destroy_cache();
         destroy_cache();
     }
 }

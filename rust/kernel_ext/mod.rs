@@ -8,8 +8,10 @@
 //! written against the safe types exported here.
 
 pub(crate) mod bio;
+pub(crate) mod block_device;
 pub(crate) mod block_map;
 pub(crate) mod buffer;
+mod c_dio;
 pub(crate) mod debugfs;
 pub(crate) mod dentry;
 pub(crate) mod dir;
@@ -23,3 +25,4 @@ pub(crate) mod request;
 pub(crate) mod super_block;
 pub(crate) mod sys;
 pub(crate) mod task;
+pub(crate) mod vfs_inode;

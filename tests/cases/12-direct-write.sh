@@ -37,7 +37,7 @@ workload() {
 	mark "$label"
 	mnt rext2 "$dev" "$m" rw || { fail "$label: rw mount"; return; }
 	lbsz=$(blockdev --getss "$dev")
-	stats=/sys/kernel/debug/rext2/$(basename "$dev")
+	stats=$REXT2_DIO_STATS
 	[ -r "$stats" ] || { fail "$label: no counters file $stats"; umount "$m"; return; }
 	cp "$stats" "$tmp/before"
 	py "$REXT2_ROOT/tests/lib/diowrite.py" "$m" --prefix w --seed "$s" --ops "$ops" \

@@ -23,7 +23,7 @@ for bs in 1024 4096; do
 	dev=$(attach_rw "$img")
 	m=$T_MNT/aio$bs
 	mnt rext2 "$dev" "$m" rw || { fail "$bs: rw mount"; continue; }
-	py "$REXT2_ROOT/tests/lib/aio.py" "$m" "/sys/kernel/debug/rext2/$(basename "$dev")" ||
+	py "$REXT2_ROOT/tests/lib/aio.py" "$m" "$REXT2_DIO_STATS" ||
 		fail "$bs: aio.py"
 	sum=$(md5sum <"$m/aio-data")
 	umount "$m" || { fail "$bs: umount"; continue; }

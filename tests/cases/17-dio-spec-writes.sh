@@ -19,7 +19,7 @@ dev4k=$(losetup -f --show -b 4096 "$img4k" | tee -a "$T_LOOPS")
 mnt rext2 "$dev" "$T_MNT/w" rw || { fail "rw mount"; finish; }
 mnt rext2 "$dev4k" "$T_MNT/w4kn" rw || fail "rw mount on a 4Kn device"
 py "$REXT2_ROOT/tests/lib/diospec_write.py" "$T_MNT/w" "$dev" \
-	"/sys/kernel/debug/rext2/$(basename "$dev")" "$T_MNT/w4kn" || fail "DIO-SPEC write cases"
+	"$REXT2_DIO_STATS" "$T_MNT/w4kn" || fail "DIO-SPEC write cases"
 umount "$T_MNT/w" || fail "umount"
 umount "$T_MNT/w4kn" || fail "umount (4Kn)"
 for i in "$img" "$img4k"; do

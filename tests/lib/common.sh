@@ -14,6 +14,9 @@ mkdir -p /tmp/rext2-mnt
 : >"$T_LOOPS"
 T_FAILS=0
 KSFT_SKIP=4
+# The direct-I/O engine's counters (the runner loads rext2.ko with
+# dio_stats=1); engine-wide, so cases compare before and after.
+REXT2_DIO_STATS=/sys/kernel/debug/rext2/dio
 
 # The tools are run with the system python3: through the host's PATH the
 # guest may find a version-manager shim, which costs seconds per start.

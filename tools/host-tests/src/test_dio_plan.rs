@@ -48,7 +48,7 @@ impl Model {
 
 impl BioSink for Model {
     type Page = usize;
-    fn new_bio(&mut self, block: u64) {
+    fn new_bio(&mut self, block: u64, _pos: u64) {
         assert!(!self.open, "two bios open");
         self.open = true;
         self.in_bio = 0;
