@@ -227,6 +227,47 @@ impl<P: Copy + PartialEq> Assembler<P> {
     }
 }
 
+/// Why the engine refuses a mapped run (see [`check_mapping`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum BadMapping {
+    /// A run of no block.
+    ZeroLength,
+    /// More blocks than were asked for.
+    TooLong,
+    /// Some of the run lies past the end of the device (or overflows).
+    PastDevice,
+    /// A block reported new where nothing was to be allocated.
+    NewUnasked,
+}
+
+/// Checks a run of `len` fs blocks at disk block `pblk`, answering a
+/// request for `max` blocks with or without `create`, on a device of
+/// `dev_blocks` fs blocks. fs/direct-io.c trusts `get_block`; a wrong
+/// answer here would be I/O to the wrong place on disk.
+pub(crate) fn check_mapping(
+    pblk: u64,
+    len: u64,
+    new: bool,
+    max: u64,
+    create: bool,
+    dev_blocks: u64,
+) -> Result<(), BadMapping> {
+    if len == 0 {
+        return Err(BadMapping::ZeroLength);
+    }
+    if len > max {
+        return Err(BadMapping::TooLong);
+    }
+    match pblk.checked_add(len) {
+        Some(end) if end <= dev_blocks => {}
+        _ => return Err(BadMapping::PastDevice),
+    }
+    if new && !create {
+        return Err(BadMapping::NewUnasked);
+    }
+    Ok(())
+}
+
 /// What the block mapper found at a fs block (the engine's view of
 /// `get_block`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -4,7 +4,7 @@
 //! mapper, checked, and the round's bios, as the planner's traits want
 //! them.
 
-use super::plan::{AsmEvent, BioSink, Found, ReadTarget, WriteTarget};
+use super::plan::{check_mapping, AsmEvent, BadMapping, BioSink, Found, ReadTarget, WriteTarget};
 use super::report;
 use super::stats::{DioStats, STATS};
 use super::{BlockMapper, Call, Mapping};
@@ -48,39 +48,30 @@ impl<'a, 'c, 'm, M: BlockMapper> Target<'a, 'c, 'm, M> {
                 boundary,
             } => (pblk, len, new, boundary),
         };
-        let ino = self.c.inode.ino();
-        let bad = if len == 0 {
-            Some(report::bad_mapping(ino, lblk, format_args!("zero length")))
-        } else if len > max {
-            Some(report::bad_mapping(
-                ino,
-                lblk,
-                format_args!("{len} blocks where {max} were asked for"),
-            ))
-        } else if match pblk.checked_add(len) {
-            Some(end) => end > self.dev_blocks,
-            None => true,
-        } {
-            Some(report::bad_mapping(
-                ino,
-                lblk,
-                format_args!(
-                    "blocks {pblk}+{len} beyond the device ({} blocks)",
-                    self.dev_blocks
-                ),
-            ))
-        } else if new && !create {
-            Some(report::bad_mapping(
-                ino,
-                lblk,
-                format_args!("a new block where none was to be allocated"),
-            ))
-        } else {
-            None
-        };
-        if let Some(e) = bad {
+        if let Err(why) = check_mapping(pblk, len, new, max, create, self.dev_blocks) {
             DioStats::add(&STATS.bad_mappings, 1);
-            return Err(e);
+            let ino = self.c.inode.ino();
+            let dev = self.dev_blocks;
+            return Err(match why {
+                BadMapping::ZeroLength => {
+                    report::bad_mapping(ino, lblk, format_args!("zero length"))
+                }
+                BadMapping::TooLong => report::bad_mapping(
+                    ino,
+                    lblk,
+                    format_args!("{len} blocks where {max} were asked for"),
+                ),
+                BadMapping::PastDevice => report::bad_mapping(
+                    ino,
+                    lblk,
+                    format_args!("blocks {pblk}+{len} beyond the device ({dev} blocks)"),
+                ),
+                BadMapping::NewUnasked => report::bad_mapping(
+                    ino,
+                    lblk,
+                    format_args!("a new block where none was to be allocated"),
+                ),
+            });
         }
         Ok(Found::Mapped {
             pblk,
