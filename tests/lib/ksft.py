@@ -4,6 +4,7 @@
 and the engine's debugfs counters."""
 import errno
 import json
+import os
 
 fails = 0
 
@@ -49,6 +50,12 @@ def save_and_require(results, out, must):
 
 def exit_status():
     return 1 if fails else 0
+
+
+def counters_path(dev):
+    """The engine counters file for a mount of block device `dev` (the one
+    place that knows where the counters are)."""
+    return "/sys/kernel/debug/rext2/" + os.path.basename(os.path.realpath(dev))
 
 
 def counters(path):
