@@ -18,8 +18,10 @@
 # a few dozen images in the time budget.
 #
 # REXT2_FUZZ_BUDGET (default 180): seconds after which no new image is
-# started; REXT2_FUZZ_COUNT (default 150): at most this many images, always
-# the first ones of the seeded sequence. Measured: 3.5 s per image (0.7 s
+# started, unless fewer than REXT2_FUZZ_MIN (default 25; at most COUNT)
+# are done: the case fails if it processed fewer than that floor, or if no
+# image mounted (the workload never ran). REXT2_FUZZ_COUNT (default 150):
+# at most this many images, always the first ones of the seeded sequence. Measured: 3.5 s per image (0.7 s
 # refused, about 4 s mounted) in the emulated debug VM on a host shared
 # with three other VMs, i.e. about 50 images in the budget there; an idle
 # host gets further. REXT2_FUZZ_LIMIT (default 20): the per-step time
@@ -96,6 +98,7 @@ seed, count, budget = int(seed), int(count), int(budget)
 sys.path.insert(0, lib)
 import fuzzimg  # noqa: E402
 
+FLOOR = min(count, int(os.environ.get("REXT2_FUZZ_MIN", "25")))  # images at least
 LIMIT = int(os.environ.get("REXT2_FUZZ_LIMIT", "20"))  # s per mount, workload, unmount
 GRACE = 15          # seconds after SIGKILL before "stuck in the kernel"
 # the runner's list of kernel reports
@@ -412,7 +415,7 @@ done = 0
 start = time.monotonic()
 ctl = os.open("/dev/loop-control", os.O_RDWR)
 for i, (cls, kind, desc, patches) in enumerate(cases):
-    if time.monotonic() - start > budget:
+    if time.monotonic() - start > budget and done >= FLOOR:
         out("time budget of %d s used up: stopping after %d images" % (budget, done))
         break
     tag = "img-%04d" % i
@@ -534,6 +537,10 @@ for (o, e), n in op_errs.items():
 out("failures by errno (all operations): " + ", ".join(
     "%s %d" % kv for kv in sorted(per_errno.items(), key=lambda kv: -kv[1])))
 out("time per phase (s): " + ", ".join("%s %.0f" % kv for kv in phase.items()))
+if done < FLOOR:
+    failure("images", "only %d processed, fewer than the floor of %d (REXT2_FUZZ_MIN)" % (done, FLOOR))
+if not stats["mounted"]:
+    failure("images", "none of %d mounted: the workload never ran" % done)
 sys.exit(1 if fails else 0)
 EOF
 rc=$?

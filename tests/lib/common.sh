@@ -73,10 +73,16 @@ klog() {
 }
 
 # same_outcomes TAG DIR: the outcomes rext2 gave (DIR/rext2-TAG.json) must
-# be the ones the in-kernel ext2 gave (DIR/ext2-TAG.json), where both ran.
+# be the ones the in-kernel ext2 gave (DIR/ext2-TAG.json). A missing file
+# (a driver that did not run to the end) is a failure, not agreement.
 same_outcomes() {
-	local ext2=$2/ext2-$1.json rext2=$2/rext2-$1.json
-	[ -f "$ext2" ] && [ -f "$rext2" ] || return 0
+	local ext2=$2/ext2-$1.json rext2=$2/rext2-$1.json f
+	for f in "$ext2" "$rext2"; do
+		if [ ! -f "$f" ]; then
+			fail "$1: no result file $(basename "$f"): nothing to compare"
+			return 1
+		fi
+	done
 	if diff -u "$ext2" "$rext2"; then
 		note "$1: rext2 and ext2 agree on $(grep -c '": ' "$rext2") outcomes"
 	else
