@@ -5,9 +5,20 @@
 
 REXT2_ROOT := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
 FLAVOUR ?= debug
+# The pinned rustc (rust-toolchain.toml), also for the rustc that Kbuild runs
+# from the kernel build directory.
+ifeq ($(origin RUSTUP_TOOLCHAIN),undefined)
+RUSTUP_TOOLCHAIN := $(shell sed -n 's/^channel *= *"\(.*\)"/\1/p' $(REXT2_ROOT)/rust-toolchain.toml)
+endif
+export RUSTUP_TOOLCHAIN
 KDIR ?= $(shell bash -c '. $(REXT2_ROOT)/scripts/lib.sh && kbuild_dir $(FLAVOUR)')
 LLVM ?= $(shell cat $(KDIR)/.rext2-llvm 2>/dev/null || echo -19)
-KMAKE = $(MAKE) -C $(KDIR) M=$(REXT2_ROOT) LLVM=$(LLVM)
+# One output directory per kernel (Kbuild's MO=): build/$(FLAVOUR)/rext2.ko,
+# with kernel.uts naming the kernel it is for (release and build id: what
+# `uname -r` and `uname -v` say when it runs). The loaders find the module
+# of the running kernel with scripts/rext2-ko.
+MO ?= $(REXT2_ROOT)/build/$(FLAVOUR)
+KMAKE = $(MAKE) -C $(KDIR) M=$(REXT2_ROOT) MO=$(MO) LLVM=$(LLVM)
 
 .PHONY: all modules kdir-check clean setup kernel vm-run demo check host-test rustfmt \
 	rustfmtcheck clippy rust-analyzer
@@ -16,6 +27,11 @@ all: modules
 
 modules: kdir-check
 	$(KMAKE) modules
+	@{ sed -n 's/^#define UTS_RELEASE "\(.*\)"$$/\1/p' $(KDIR)/include/generated/utsrelease.h; \
+	   sed -n 's/^#define UTS_VERSION "\(.*\)"$$/\1/p' $(KDIR)/include/generated/utsversion.h; \
+	 } >$(MO)/kernel.uts.tmp && [ "$$(wc -l <$(MO)/kernel.uts.tmp)" = 2 ] && \
+	 mv $(MO)/kernel.uts.tmp $(MO)/kernel.uts || \
+	 { echo "no UTS_RELEASE/UTS_VERSION in $(KDIR)/include/generated" >&2; exit 1; }
 
 kdir-check:
 	@test -f $(KDIR)/Makefile || { echo "no kernel build at $(KDIR): run 'make kernel' first" >&2; exit 1; }
