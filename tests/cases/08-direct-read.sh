@@ -11,7 +11,7 @@
 pins() { awk '$1 == "nr_foll_pin_acquired" { a = $2 } $1 == "nr_foll_pin_released" { r = $2 } END { print a - r }' /proc/vmstat; }
 pins_before=$(pins)
 seed=$(cat "$REXT2_WORK/seed" 2>/dev/null || echo 1)
-for bs in 1024 2048 4096; do
+for bs in $(block_sizes 1024 2048 4096); do
 	img=$REXT2_WORK/full-$bs.img
 	mnt rext2 "$(attach "$img")" "$T_MNT/r$bs" || { fail "mount rext2 ($bs)"; continue; }
 	mnt ext2 "$(attach "$img")" "$T_MNT/e$bs" || { fail "mount ext2 ($bs)"; continue; }

@@ -31,8 +31,8 @@
 #   tests/lib/fuzzimg.py BASE OUT --seed SEED --count COUNT --first N --limit 1
 . "$REXT2_ROOT/tests/lib/common.sh"
 
-count=${REXT2_FUZZ_COUNT:-150}
-budget=${REXT2_FUZZ_BUDGET:-180}
+count=${REXT2_FUZZ_COUNT:-$(quick_or 40 150)}
+budget=${REXT2_FUZZ_BUDGET:-$(quick_or 60 180)}
 work=/tmp/rext2-fuzz
 
 for t in mke2fs e2fsck truncate dd yes; do

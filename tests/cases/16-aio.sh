@@ -16,7 +16,7 @@ pins() { awk '$1 == "nr_foll_pin_acquired" { a = $2 } $1 == "nr_foll_pin_release
 mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
 pins_before=$(pins)
 
-for bs in 1024 4096; do
+for bs in $(block_sizes 1024 4096); do
 	mark "aio at ${bs}-byte blocks"
 	img=/tmp/rext2-aio-$bs.img
 	cp "$REXT2_WORK/empty-$bs.img" "$img"

@@ -25,6 +25,26 @@ treecmp() { py "$REXT2_ROOT/tests/lib/treecmp.py" "$@"; }
 access() { py "$REXT2_ROOT/tests/lib/access.py" "$@"; }
 
 fail() { echo "FAIL: $*"; T_FAILS=$((T_FAILS + 1)); }
+
+# The quick tier (make check-quick sets REXT2_QUICK=1): the slow cases run
+# at one block size and with smaller budgets, and say so.
+# block_sizes SIZE...: the sizes to run at: all of them, or the first only.
+# quick_or QUICK FULL: QUICK under REXT2_QUICK=1, else FULL.
+block_sizes() {
+	if [ "${REXT2_QUICK:-0}" = 1 ]; then
+		echo "$1"
+	else
+		echo "$@"
+	fi
+}
+quick_or() {
+	if [ "${REXT2_QUICK:-0}" = 1 ]; then
+		echo "$1"
+	else
+		echo "$2"
+	fi
+}
+[ "${REXT2_QUICK:-0}" != 1 ] || echo "quick tier (REXT2_QUICK=1): reduced block sizes and budgets"
 note() { echo "$*"; }
 
 # attach FILE [LBS]: read-only loop device for FILE, optionally with a
