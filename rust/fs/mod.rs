@@ -15,6 +15,7 @@ mod ratelimit;
 mod super_block;
 mod symlink;
 mod truncate;
+mod validity;
 
 use crate::dio::stats::DioStats;
 use crate::dio::DioFs;
