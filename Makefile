@@ -10,7 +10,7 @@ LLVM ?= $(shell cat $(KDIR)/.rext2-llvm 2>/dev/null || echo -19)
 KMAKE = $(MAKE) -C $(KDIR) M=$(REXT2_ROOT) LLVM=$(LLVM)
 
 .PHONY: all modules kdir-check clean setup kernel vm-run demo check host-test rustfmt \
-	rustfmtcheck clippy rust-analyzer
+	rustfmtcheck clippy rust-analyzer fuzz-long
 
 all: modules
 
@@ -43,6 +43,12 @@ demo:
 # The test suite (what .ci/run runs).
 check:
 	scripts/check
+
+# The long image fuzzer (15-corrupt-rw): 3000 images at 1, 2 and 4 KiB
+# blocks, about an hour of emulated VM time (tests/lib/README).
+fuzz-long:
+	REXT2_FUZZ_COUNT=3000 REXT2_FUZZ_BUDGET=3300 REXT2_FUZZ_MIN=500 \
+		REXT2_CASE_TIMEOUT=4000 REXT2_SUITE_TIMEOUT=4600 scripts/check '15-*'
 
 host-test:
 	cargo test --manifest-path tools/host-tests/Cargo.toml
