@@ -260,3 +260,30 @@ fn missing_descriptor_is_refused() {
     assert!(first_metadata(&g, &groups[..1], 9000, 1).is_some());
     assert!(first_metadata(&g, &groups, 9000, 1).is_none());
 }
+
+/// What a check costs on the host (not a test: prints, asserts nothing).
+/// `cargo test --release zones_cost -- --ignored --nocapture`
+#[test]
+#[ignore]
+fn zones_cost() {
+    use std::time::Instant;
+    let g = Geometry::new(&sb(2, 1 << 20, 32768, 8192, true, 255, None), 4 << 30).unwrap();
+    let groups = mke2fs_groups(&g);
+    let mut rng = Rng::new(5);
+    let starts: Vec<u64> = (0..1 << 16).map(|_| rng.below(1 << 20)).collect();
+    let t = Instant::now();
+    let mut hits = 0u64;
+    for _ in 0..64 {
+        for &s in &starts {
+            hits += u64::from(std::hint::black_box(file_run(&g, &groups, s, 16)).is_err());
+        }
+    }
+    let n = 64 * starts.len() as u64;
+    println!(
+        "file_run: {:.1} ns per check over {} groups ({} refused of {})",
+        t.elapsed().as_nanos() as f64 / n as f64,
+        g.groups_count,
+        hits,
+        n
+    );
+}
