@@ -141,12 +141,11 @@ pub(super) fn map_locked(
     match w.missing {
         None => {
             let first = w.ptr;
-            validity::check_block(inode, Kind::Data, first)?;
             let len = count_while(st, &mut w, leaf, leaf_off, avail.min(max), |i, p| {
                 u64::from(p) == u64::from(first) + i
             })?;
-            // A run that reaches into metadata stops before it: the next
-            // mapping, from the block in metadata, is refused.
+            // Refused if `first` is metadata; a run that reaches into
+            // metadata stops before it (the next mapping is refused).
             let len = validity::check_run(inode, Kind::Data, first.into(), len)?;
             Ok(Mapping::Mapped {
                 pblk: first.into(),
