@@ -133,6 +133,9 @@ if not resgdt:
     raise SystemExit("mke2fs made no reserved GDT blocks (resize_inode off?)")
 shared_owner = by_path["/keep-b"]
 shared_block = sorted(shared_owner.data)[3][1]
+# v-shared-p's IND pointer gets another block of keep-b: the one v-shared-d
+# and v-shared-i write into would change the pointers e2fsck reads there.
+shared_ind = sorted(shared_owner.data)[5][1]
 gd0 = fs.gd[0]
 target = {
     "super": fs.first if fs.first else fs.bpg,      # block 0 would be a hole
@@ -154,7 +157,7 @@ patch = []
 for v in victims:
     node = by_path["/" + v]
     t, place = v.split("-")[1:]
-    T = target[t]
+    T = shared_ind if v == "v-shared-p" else target[t]
     data = dict(node.data)
     ind = [m.block for m in node.meta if m.level == 1]
     assert len(data) == 16 and len(ind) == 1, v
