@@ -38,7 +38,7 @@ MO ?= $(REXT2_ROOT)/build/$(FLAVOUR)
 KMAKE = $(MAKE) -C $(KDIR) M=$(REXT2_ROOT) MO=$(MO) LLVM=$(LLVM)
 
 .PHONY: all modules kdir-check clean setup kernel vm-run demo check check-quick distro distro-check host-test rustfmt \
-	rustfmtcheck clippy rust-analyzer
+	rustfmtcheck clippy rust-analyzer fuzz-long
 
 all: modules
 

@@ -15,6 +15,7 @@ mod ratelimit;
 mod super_block;
 mod symlink;
 mod truncate;
+mod validity;
 
 use crate::dio::{BlockMapper, DioFlags};
 use crate::kernel_ext::block_map::Mapping;
