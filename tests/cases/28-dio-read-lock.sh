@@ -8,8 +8,9 @@
 # file on a slow device (dm-delay): pinning A's buffer faults the mapped
 # page in from the slow device while A holds F's i_rwsem. Once A sleeps
 # there (state D), reader B reads F into ordinary memory. B must finish
-# first: with an exclusive lock B would wait for A. Both must read F's
-# data.
+# while A's read of the slow device is still in flight (the device's
+# inflight count, /sys/block/dm-N/inflight): with an exclusive lock B
+# would wait until A's page had arrived. Both must read F's data.
 . "$REXT2_ROOT/tests/lib/common.sh"
 
 command -v dmsetup >/dev/null || { echo "SKIP: no dmsetup (scripts/setup installs it)"; exit "$KSFT_SKIP"; }
@@ -33,9 +34,13 @@ head -c 65536 /dev/urandom >"$T_MNT/slow/g"
 sync
 echo 3 >/proc/sys/vm/drop_caches
 
-py - "$T_MNT/fast/f" "$T_MNT/slow/g" <<'PY' || fail "read-lock ordering"
+dm=$(dmsetup info -c --noheadings -o blkdevname rext2-slow | tr -d ' ')
+py - "$T_MNT/fast/f" "$T_MNT/slow/g" "/sys/block/$dm/inflight" <<'PY' || fail "read-lock ordering"
 import mmap, os, sys, time
-f, g = sys.argv[1], sys.argv[2]
+f, g, inflight = sys.argv[1], sys.argv[2], sys.argv[3]
+def slow_reads():
+    with open(inflight) as i:
+        return int(i.read().split()[0])
 want = open(f, "rb").read(65536)
 r, w = os.pipe()
 a = os.fork()
@@ -58,6 +63,7 @@ else:
     print("reader A never blocked on the slow device")
     os.kill(a, 9); sys.exit(1)
 order = []
+slow_when_b_done = None
 b = os.fork()
 if b == 0:
     buf = mmap.mmap(-1, 65536)
@@ -66,13 +72,15 @@ if b == 0:
     os._exit(0 if n == 65536 and buf[:] == want else 3)
 for _ in range(2):
     pid, st = os.wait()
+    if pid == b:
+        slow_when_b_done = slow_reads()
     order.append(("A" if pid == a else "B", os.waitstatus_to_exitcode(st)))
-print("finished in order:", order)
+print("finished in order:", order, "; slow-device reads in flight when B finished:", slow_when_b_done)
 bad = [who for who, rc in order if rc != 0]
 if bad:
     print("wrong result or data from reader(s)", bad); sys.exit(1)
-if order[0][0] != "B":
-    print("reader B waited for reader A: the read lock is exclusive")
+if order[0][0] != "B" or not slow_when_b_done:
+    print("reader B waited for reader A's slow page: the read lock is exclusive")
     sys.exit(1)
 PY
 umount "$T_MNT/slow" || fail "umount slow"
