@@ -33,6 +33,7 @@ import os
 import re
 import shutil
 import statistics
+import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -134,7 +135,7 @@ def med(cells, key):
 
 def fmt(v, digits=None):
     if v is None:
-        return "-"
+        return "n/a"
     if digits is None:
         digits = 0 if v >= 100 else 1 if v >= 10 else 2
     return f"{v:.{digits}f}"
@@ -188,7 +189,7 @@ def device_tables(dev, rows, nrounds):
         for col in cols:
             cells = rows[row].get(col, [])
             if not cells:
-                iops.append("-"), lat.append("-"), cpu.append("-")
+                iops.append("n/a"), lat.append("n/a"), cpu.append("n/a")
                 continue
             v = [c["iops"] for c in cells]
             m[row, col] = statistics.median(v)
@@ -204,7 +205,7 @@ def device_tables(dev, rows, nrounds):
         r_raw = ratio(m.get((row, "rext2")), m.get((row, "raw")))
         r_rdio = ratio(m.get((row, "jfs-rdio")), m.get((row, "jfs")))
         t_ratio.add([ROW_LABELS.get(row, row),
-                     f"{fmt(r_best, 2)} ({best[1]})" if r_best else "-",
+                     f"{fmt(r_best, 2)} ({best[1]})" if r_best else "n/a",
                      fmt(r_raw, 2), fmt(r_rdio, 2)])
         chart.append((ROW_LABELS.get(row, row), r_best, best[1], r_rdio))
     scaling = []
@@ -347,7 +348,19 @@ def summary(work, docs):
 
 
 IDLE = re.compile(r"(^|_)(idle|halt|safe_halt|mwait)|^cpuidle|^do_idle|^cpu_startup_entry|^start_secondary"
-                  r"|^rest_init|^start_kernel|^x86_64_start|^secondary_startup|^common_startup|^pv_native_safe_halt")
+                  r"|^ap_starting|^rest_init|^start_kernel|^x86_64_start|^secondary_startup|^common_startup|^pv_native_safe_halt")
+
+
+def demangle(syms):
+    """Rust v0 (and C++) symbols through binutils' c++filt when there is one,
+    without the crate hashes; the names unchanged otherwise."""
+    if not shutil.which("c++filt") or not syms:
+        return {x: x for x in syms}
+    out = subprocess.run(["c++filt"], input="\n".join(syms) + "\n", capture_output=True,
+                         text=True, check=False).stdout.split("\n")
+    if len(out) < len(syms):
+        return {x: x for x in syms}
+    return {x: re.sub(r"\[[0-9a-f]{16}\]", "", y) for x, y in zip(syms, out)}
 
 
 def profile(work):
@@ -379,11 +392,17 @@ def profile(work):
         # The share of the samples in the idle loop (self time), so that
         # both views are given as a share of the busy samples.
         busy_total = 100 - sum(e[0] for e in views["self"] if IDLE.search(e[2]))
+        samples = ""
+        with open(os.path.join(pdir, f"{col}.self.txt")) as f:
+            m = re.search(r"^# Samples: (\S+)", f.read(), re.M)
+            if m:
+                samples = f", {m.group(1)} samples, {busy_total:.0f}% busy"
         for view in ("self", "children"):
-            print(f"# {col}{info}: top symbols, {view} time, % of the non-idle samples")
-            busy = [e for e in views[view] if not IDLE.search(e[2])]
-            for pct, kind, sym in busy[:25]:
-                print(f"  {pct / busy_total * 100 if busy_total > 0 else 0:6.2f}%  [{kind}] {sym}")
+            print(f"# {col}{info}{samples}: top symbols, {view} time, % of the non-idle samples")
+            busy = [e for e in views[view] if not IDLE.search(e[2])][:25]
+            names = demangle([e[2] for e in busy])
+            for pct, kind, sym in busy:
+                print(f"  {pct / busy_total * 100 if busy_total > 0 else 0:6.2f}%  [{kind}] {names[sym]}")
         print()
     return rc
 
