@@ -10,12 +10,17 @@ LLVM ?= $(shell cat $(KDIR)/.rext2-llvm 2>/dev/null || echo -19)
 KMAKE = $(MAKE) -C $(KDIR) M=$(REXT2_ROOT) LLVM=$(LLVM)
 
 .PHONY: all modules kdir-check clean setup kernel vm-run demo check host-test rustfmt \
-	rustfmtcheck clippy rust-analyzer
+	rustfmtcheck clippy rust-analyzer rdio
 
 all: modules
 
 modules: kdir-check
 	$(KMAKE) modules
+
+# jfs, vfat and udf on rext2's direct-I/O engine, as jfs-rdio.ko, vfat-rdio.ko
+# and udf-rdio.ko in build/rdio-$(FLAVOUR) (Documentation/c-callers.rst).
+rdio: modules
+	scripts/build-rdio $(FLAVOUR)
 
 kdir-check:
 	@test -f $(KDIR)/Makefile || { echo "no kernel build at $(KDIR): run 'make kernel' first" >&2; exit 1; }
