@@ -38,7 +38,7 @@ MO ?= $(REXT2_ROOT)/build/$(FLAVOUR)
 KMAKE = $(MAKE) -C $(KDIR) M=$(REXT2_ROOT) MO=$(MO) LLVM=$(LLVM)
 
 .PHONY: all modules kdir-check clean setup kernel vm-run demo check check-quick distro distro-check host-test rustfmt \
-	rustfmtcheck clippy rust-analyzer fuzz-long
+	rustfmtcheck clippy rust-analyzer fuzz-long rdio
 
 all: modules
 
@@ -49,6 +49,11 @@ modules: kdir-check
 	 } >$(MO)/kernel.uts.tmp && [ "$$(wc -l <$(MO)/kernel.uts.tmp)" = 2 ] && \
 	 mv $(MO)/kernel.uts.tmp $(MO)/kernel.uts || \
 	 { echo "no UTS_RELEASE/UTS_VERSION in $(KDIR)/include/generated" >&2; exit 1; }
+
+# jfs, vfat and udf on rext2's direct-I/O engine, as jfs-rdio.ko, vfat-rdio.ko
+# and udf-rdio.ko in build/rdio-$(FLAVOUR) (Documentation/c-callers.rst).
+rdio: modules
+	scripts/build-rdio $(FLAVOUR)
 
 kdir-check:
 	@test -f $(KDIR)/Makefile || { echo "no kernel build at $(KDIR): run 'make kernel' first" >&2; exit 1; }
