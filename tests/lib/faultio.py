@@ -89,9 +89,11 @@ class Aio:
         self.ctx.close()
 
     def rw(self, reqs):
-        """reqs: [(op 'r'|'w', fd, Buf, n, off)]; returns their results."""
-        iocbs = [aio.iocb(aio.CMD_PREAD if op == "r" else aio.CMD_PWRITE, fd, b, 0, n, off, i)
-                 for i, (op, fd, b, n, off) in enumerate(reqs)]
+        """reqs: [(op 'r'|'w', fd, Buf, n, off[, rw_flags])]; returns
+        their results."""
+        iocbs = [aio.iocb(aio.CMD_PREAD if r[0] == "r" else aio.CMD_PWRITE, r[1], r[2], 0, r[3], r[4], i,
+                          r[5] if len(r) > 5 else 0)
+                 for i, r in enumerate(reqs)]
         got, dup, extra = aio.run_batch(self.ctx, iocbs)
         if dup or extra or len(got) != len(reqs):
             raise RuntimeError(f"aio: events {got} duplicates {dup} extra {len(extra)}")
