@@ -3,10 +3,12 @@
 //! rext2: an ext2-format filesystem whose direct I/O is a safe-Rust
 //! reimplementation of fs/direct-io.c.
 //!
-//! Layers, top down: this crate root registers the filesystem type;
-//! `fs` is the ext2 implementation; `kernel_ext` holds the safe wrappers
-//! over C APIs and is the only place with `unsafe`: the compiler refuses
-//! `unsafe` code in `fs` and `dio`.
+//! Layers, top down: this crate root sets up the engine and registers the
+//! filesystem type; `fs` is the ext2 implementation; `dio` is the
+//! direct-I/O engine, which serves `fs` and, through the exported
+//! `rext2_blockdev_direct_IO`, C filesystems; `kernel_ext` holds the safe
+//! wrappers over C APIs and is the only place with `unsafe`: the compiler
+//! refuses `unsafe` code in `fs` and `dio`.
 
 use kernel::prelude::*;
 
@@ -25,16 +27,29 @@ module! {
     description: "ext2-format filesystem with a safe-Rust direct-I/O engine",
     license: "GPL",
     alias: ["fs-rext2"],
+    params: {
+        dio_stats: bool {
+            default: false,
+            description: "Count the direct-I/O engine's events in /sys/kernel/debug/rext2/dio",
+        },
+    },
 }
 
 struct Rext2Module {
+    // Dropped in this order: no filesystem can start a direct I/O once
+    // the type is unregistered, and then the engine goes.
     _fs: Registration<fs::Ext2>,
+    _engine: dio::Engine,
 }
 
 impl kernel::Module for Rext2Module {
     fn init(module: &'static ThisModule) -> Result<Self> {
+        let engine = dio::Engine::new(module_parameters::dio_stats.value())?;
         let fs = Registration::new(module)?;
         pr_info!("registered filesystem type rext2\n");
-        Ok(Self { _fs: fs })
+        Ok(Self {
+            _fs: fs,
+            _engine: engine,
+        })
     }
 }

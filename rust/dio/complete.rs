@@ -12,20 +12,19 @@
 //! synchronous return). If every bio is done by the time the submitter
 //! lets go, it reports the result itself and `ki_complete` is not called.
 
-use super::stats::DioStats;
-use super::DioFs;
+use super::stats::{DioStats, STATS};
 use crate::kernel_ext::bio::Dir;
-use crate::kernel_ext::inode::DioInFlight;
 use crate::kernel_ext::kiocb::{AsyncIocb, DioReturn, Kiocb};
-use crate::kernel_ext::request::{Pending, Request};
+use crate::kernel_ext::request::{Context, Pending, Request};
+use crate::kernel_ext::vfs_inode::DioInFlight;
 use kernel::prelude::*;
 
 /// A request whose bios are submitted.
-pub(super) struct Submitted<'a, T: DioFs> {
+pub(super) struct Submitted<'a> {
     /// The request, bios possibly still in flight.
     pub(super) io: Request,
     /// Its `i_dio_count`, ended when the request is.
-    pub(super) in_flight: DioInFlight<'a, T>,
+    pub(super) in_flight: DioInFlight<'a>,
     /// The bytes to report (and to advance `ki_pos` by) if the bios
     /// succeed.
     pub(super) bytes: usize,
@@ -35,62 +34,68 @@ pub(super) struct Submitted<'a, T: DioFs> {
 }
 
 /// Waits for the request, or queues it.
-pub(super) fn conclude<'a, T: DioFs>(
+pub(super) fn conclude<'a>(iocb: Kiocb<'a>, s: Submitted<'a>, dir: Dir) -> DioReturn<'a> {
+    if !(s.may_queue && s.bytes > 0) {
+        return wait(iocb, s.io, s.in_flight, s.bytes, dir);
+    }
+    let (mut aio, token) = match iocb.into_async() {
+        Ok(pair) => pair,
+        Err(iocb) => return wait(iocb, s.io, s.in_flight, s.bytes, dir),
+    };
+    if let Err(in_flight) = aio.adopt(s.in_flight) {
+        return wait(aio.cancel(token), s.io, in_flight, s.bytes, dir);
+    }
+    let pending = Pending {
+        iocb: aio,
+        bytes: s.bytes,
+        finish: match dir {
+            Dir::Read => finish::<false>,
+            Dir::Write => finish::<true>,
+        },
+    };
+    match s.io.queue(pending) {
+        Ok(()) => {
+            DioStats::add(&STATS.aio_queued, 1);
+            DioReturn::Queued(token)
+        }
+        // Every bio was done already: report it here.
+        Err((pending, result)) => {
+            let iocb = pending.iocb.cancel(token);
+            let result = result.map(|()| s.bytes);
+            STATS.finished(dir, &result);
+            DioStats::add(&STATS.aio_sync, 1);
+            DioReturn::Done(iocb, result)
+        }
+    }
+}
+
+/// The synchronous end: waits for the bios, ends the dio count.
+fn wait<'a>(
     iocb: Kiocb<'a>,
-    s: Submitted<'a, T>,
+    io: Request,
+    in_flight: DioInFlight<'a>,
+    bytes: usize,
     dir: Dir,
 ) -> DioReturn<'a> {
-    let stats = T::dio_stats(s.in_flight.inode().sb());
-    let iocb = if s.may_queue && s.bytes > 0 {
-        match iocb.into_async() {
-            Ok((mut aio, token)) => {
-                s.in_flight.hand_over(&mut aio);
-                let pending = Pending {
-                    iocb: aio,
-                    bytes: s.bytes,
-                    finish: match dir {
-                        Dir::Read => finish::<T, false>,
-                        Dir::Write => finish::<T, true>,
-                    },
-                };
-                match s.io.queue(pending) {
-                    Ok(()) => {
-                        DioStats::add(&stats.aio_queued, 1);
-                        return DioReturn::Queued(token);
-                    }
-                    // Every bio was done already: report it here.
-                    Err((pending, result)) => {
-                        let iocb = pending.iocb.cancel(token);
-                        let result = result.map(|()| s.bytes);
-                        stats.finished(dir, &result);
-                        DioStats::add(&stats.aio_sync, 1);
-                        return DioReturn::Done(iocb, result);
-                    }
-                }
-            }
-            Err(iocb) => iocb,
-        }
-    } else {
-        iocb
-    };
-    let result = s.io.wait().map(|()| s.bytes);
-    drop(s.in_flight);
-    stats.finished(dir, &result);
+    let result = io.wait().map(|()| bytes);
+    drop(in_flight);
+    STATS.finished(dir, &result);
     if !iocb.is_sync() {
-        DioStats::add(&stats.aio_sync, 1);
+        DioStats::add(&STATS.aio_sync, 1);
     }
     DioReturn::Done(iocb, result)
 }
 
-/// The completion of a queued request, run once by its last bio in task
-/// context, after the pages were released.
-fn finish<T: DioFs, const WRITE: bool>(iocb: AsyncIocb, bytes: usize, io: Result) {
+/// The completion of a queued request, run once by its last bio (in its
+/// completion, or on the workqueue when it needs task context), after the
+/// pages were released.
+fn finish<const WRITE: bool>(iocb: AsyncIocb, bytes: usize, io: Result, ctx: Context) {
     let dir = if WRITE { Dir::Write } else { Dir::Read };
     let result = io.map(|()| bytes);
-    // The counters first: after `complete` the file may be closed and the
-    // filesystem unmounted.
-    let stats = T::dio_stats(iocb.inode::<T>().sb());
-    stats.finished(dir, &result);
-    DioStats::add(&stats.aio_completed, 1);
-    iocb.complete(WRITE, bytes, result);
+    STATS.finished(dir, &result);
+    DioStats::add(&STATS.aio_completed, 1);
+    if ctx == Context::Atomic {
+        DioStats::add(&STATS.aio_inline, 1);
+    }
+    iocb.complete(WRITE, bytes, result, ctx);
 }

@@ -58,8 +58,9 @@ pub(crate) fn dio_block(
 pub(crate) trait BioSink {
     /// A page of the user's buffer.
     type Page: Copy + PartialEq;
-    /// Starts a bio at disk dio block `block` (no other bio is open).
-    fn new_bio(&mut self, block: u64);
+    /// Starts a bio at disk dio block `block`, for file offset `pos` (no
+    /// other bio is open).
+    fn new_bio(&mut self, block: u64, pos: u64);
     /// Adds a page range to the open bio; `false` if the bio is full.
     fn add(&mut self, page: Self::Page, offset: u32, len: u32) -> bool;
     /// Submits the open bio.
@@ -183,7 +184,7 @@ impl<P: Copy + PartialEq> Assembler<P> {
 
     /// Starts a bio at the chunk's disk block and file offset.
     fn open_bio<S: BioSink<Page = P>>(&mut self, sink: &mut S, c: &Chunk<P>) {
-        sink.new_bio(c.block);
+        sink.new_bio(c.block, c.pos);
         self.bio = Some(OpenBio {
             end_block: c.block,
             pos: c.pos,
@@ -224,6 +225,47 @@ impl<P: Copy + PartialEq> Assembler<P> {
         }
         Ok(())
     }
+}
+
+/// Why the engine refuses a mapped run (see [`check_mapping`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum BadMapping {
+    /// A run of no block.
+    ZeroLength,
+    /// More blocks than were asked for.
+    TooLong,
+    /// Some of the run lies past the end of the device (or overflows).
+    PastDevice,
+    /// A block reported new where nothing was to be allocated.
+    NewUnasked,
+}
+
+/// Checks a run of `len` fs blocks at disk block `pblk`, answering a
+/// request for `max` blocks with or without `create`, on a device of
+/// `dev_blocks` fs blocks. fs/direct-io.c trusts `get_block`; a wrong
+/// answer here would be I/O to the wrong place on disk.
+pub(crate) fn check_mapping(
+    pblk: u64,
+    len: u64,
+    new: bool,
+    max: u64,
+    create: bool,
+    dev_blocks: u64,
+) -> Result<(), BadMapping> {
+    if len == 0 {
+        return Err(BadMapping::ZeroLength);
+    }
+    if len > max {
+        return Err(BadMapping::TooLong);
+    }
+    match pblk.checked_add(len) {
+        Some(end) if end <= dev_blocks => {}
+        _ => return Err(BadMapping::PastDevice),
+    }
+    if new && !create {
+        return Err(BadMapping::NewUnasked);
+    }
+    Ok(())
 }
 
 /// What the block mapper found at a fs block (the engine's view of
@@ -390,11 +432,16 @@ pub(crate) trait WriteTarget: BioSink {
     fn zero_page(&self) -> Self::Page;
     /// Current `i_size` (the hole-filling rule reads it per mapping).
     fn i_size(&self) -> u64;
+    /// `DIO_SKIP_HOLES`: holes inside `i_size` are not filled.
+    fn skip_holes(&self) -> bool {
+        true
+    }
 }
 
-/// Walks a write (`do_direct_IO` for WRITE, `DIO_SKIP_HOLES`): no block
-/// that overlaps `[0, i_size)` is allocated, so a hole there stops the
-/// walk (fs/direct-io.c's -ENOTBLK: the caller writes the rest buffered);
+/// Walks a write (`do_direct_IO` for WRITE): with `DIO_SKIP_HOLES`, no
+/// block that overlaps `[0, i_size)` is allocated, so a hole there stops
+/// the walk (fs/direct-io.c's -ENOTBLK: the caller writes the rest
+/// buffered), and without it every hole is allocated;
 /// blocks past the last one holding data are allocated, and with
 /// `blkfactor > 0` the parts of a new fs block the request does not cover
 /// are written from the zero page, before the first chunk (once) and
@@ -424,7 +471,8 @@ pub(crate) fn walk_write<T: WriteTarget>(
                 let fs_start = block_in_file >> bf;
                 let fs_end = (final_block - 1) >> bf;
                 let i_size = target.i_size();
-                let create = !(i_size > 0 && fs_start <= (i_size - 1) >> (bits + bf));
+                let create =
+                    !(target.skip_holes() && i_size > 0 && fs_start <= (i_size - 1) >> (bits + bf));
                 let found = match target.map(fs_start, fs_end - fs_start + 1, create) {
                     Ok(f) => f,
                     Err(e) => {

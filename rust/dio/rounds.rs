@@ -2,36 +2,34 @@
 
 //! The submission loop shared by reads and writes: the user buffer is
 //! taken in rounds of up to one page batch (256 pages); each round is
-//! walked inside a block plug. A round's bios are waited for only when the
-//! batch is needed again for the next round, so the last round's bios are
-//! still in flight when this returns: the caller waits for them or queues
-//! the request.
+//! walked inside a block plug. A round's bios carry pins of their own on
+//! its pages, so the next round starts at once, while they are in flight:
+//! the last bios may still be in flight when this returns, and the caller
+//! waits for them or queues the request.
 
 use super::complete::Submitted;
 use super::plan::{dio_block, walk_read, walk_write, DioBlock, PlanError, ReadRequest};
-use super::stats::DioStats;
+use super::stats::{DioStats, STATS};
 use super::target::Target;
-use super::DioFs;
-use crate::kernel_ext::bio::{with_plug, Dir};
-use crate::kernel_ext::fs_type::FileSystem;
-use crate::kernel_ext::inode::Inode;
-use crate::kernel_ext::kiocb::IovIter;
+use super::{BlockMapper, Call};
+use crate::kernel_ext::bio::{account_write, with_plug, Dir};
+use crate::kernel_ext::kiocb::{IovIter, Kiocb};
 use crate::kernel_ext::request::Request;
 use kernel::prelude::*;
 
 /// The request's dio block (DIO-SPEC 1.8): `EINVAL` if `pos` or the
 /// buffer is aligned to neither the fs block nor the device's logical
 /// block.
-pub(super) fn block_for<T: FileSystem>(
-    inode: &Inode<T>,
+pub(super) fn block_for<M: BlockMapper>(
+    c: &Call<'_, '_, M>,
     iter: &IovIter<'_>,
     pos: i64,
 ) -> Result<DioBlock> {
     dio_block(
         pos as u64,
         iter.alignment(),
-        inode.block_bits(),
-        inode.sb().logical_block_bits(),
+        c.inode.block_bits(),
+        c.bdev.logical_block_bits(),
     )
     .ok_or(EINVAL)
 }
@@ -39,20 +37,23 @@ pub(super) fn block_for<T: FileSystem>(
 /// Begins the dio count, allocates the request and submits `count` bytes
 /// at `pos` (see [`submit`]). The result may not be queued until the
 /// caller says so.
-pub(super) fn start<'a, T: DioFs>(
-    inode: &'a Inode<T>,
+pub(super) fn start<'a, M: BlockMapper>(
+    c: &Call<'a, '_, M>,
+    iocb: &Kiocb<'a>,
     iter: &mut IovIter<'_>,
     pos: i64,
     count: usize,
     blk: DioBlock,
     dir: Dir,
-) -> Result<Submitted<'a, T>> {
+) -> Result<Submitted<'a>> {
     // In this order, so that an early return drops (waits for) the
     // request before it ends the count.
-    let in_flight = inode.dio_begin();
-    let mut io = Request::new(inode.sb(), iter, dir, blk.bits)?;
-    let stats = T::dio_stats(inode.sb());
-    let bytes = submit(inode, iter, &mut io, pos as u64, count, blk, dir, stats)?;
+    let in_flight = c.inode.dio_begin();
+    let mut io = Request::new(iocb, c.inode, c.bdev, iter, dir, blk.bits)?;
+    let bytes = submit(c, iter, &mut io, pos as u64, count, blk, dir)?;
+    if c.mapper.defer_completion() {
+        io.defer_completion();
+    }
     Ok(Submitted {
         io,
         in_flight,
@@ -63,22 +64,21 @@ pub(super) fn start<'a, T: DioFs>(
 
 /// Submits `count` bytes at `pos` in dio blocks `blk`. Returns the bytes
 /// submitted (short if the walk stopped: EOF, a hole a write may not fill,
-/// or a fault after progress), or the first error (a mapper error, or a
-/// bio error of an earlier round, wins over progress).
-#[expect(clippy::too_many_arguments)]
-fn submit<T: FileSystem>(
-    inode: &Inode<T>,
+/// or a fault after progress), or the mapper's error (a bio error is the
+/// caller's to collect when it waits).
+fn submit<M: BlockMapper>(
+    c: &Call<'_, '_, M>,
     iter: &mut IovIter<'_>,
     io: &mut Request,
     pos: u64,
     count: usize,
     blk: DioBlock,
     dir: Dir,
-    stats: &DioStats,
 ) -> Result<usize> {
+    let end = pos + count as u64;
     let mut done = 0usize;
     while done < count {
-        let batch = io.next_batch()?;
+        let batch = io.next_batch();
         batch.clear();
         let bytes = match batch.fill(iter, count - done) {
             Ok(b) => b,
@@ -95,7 +95,7 @@ fn submit<T: FileSystem>(
         };
         let io: &Request = io;
         let walked = with_plug(|| {
-            let mut target = Target { inode, io, stats };
+            let mut target = Target::new(c, io, end);
             let segments = io.batch().segments();
             let walked = match dir {
                 Dir::Read => walk_read(&req, segments, &mut target),
@@ -109,6 +109,10 @@ fn submit<T: FileSystem>(
             Err(PlanError::Map(e)) => return Err(e),
             Err(PlanError::Invariant) => return Err(EIO),
         };
+        if dir == Dir::Write {
+            account_write(n);
+        }
+        DioStats::add(&STATS.rounds, 1);
         done += n;
         if n < bytes {
             break;

@@ -7,7 +7,8 @@ use super::alloc;
 use super::disk::block_path::BlockPath;
 use super::disk::le::{put_u32, u32_at};
 use super::inode::InodeState;
-use super::{corrupted, Ext2};
+use super::validity::{self, Kind};
+use super::Ext2;
 use crate::kernel_ext::block_map::Mapping;
 use crate::kernel_ext::buffer::Buffer;
 use crate::kernel_ext::inode::Inode;
@@ -56,7 +57,7 @@ fn walk(inode: &Inode<Ext2>, st: &InodeState, path: BlockPath) -> Result<Walk> {
             w.missing = Some(level - 1);
             return Ok(w);
         }
-        check_block(inode, w.ptr)?;
+        validity::check_block(inode, Kind::Indirect, w.ptr)?;
         let mut bh = inode.sb().bread(w.ptr.into())?;
         let next = {
             let l = bh.lock();
@@ -140,10 +141,12 @@ pub(super) fn map_locked(
     match w.missing {
         None => {
             let first = w.ptr;
-            check_block(inode, first)?;
             let len = count_while(st, &mut w, leaf, leaf_off, avail.min(max), |i, p| {
                 u64::from(p) == u64::from(first) + i
             })?;
+            // Refused if `first` is metadata; a run that reaches into
+            // metadata stops before it (the next mapping is refused).
+            let len = validity::check_run(inode, Kind::Data, first.into(), len)?;
             Ok(Mapping::Mapped {
                 pblk: first.into(),
                 len,
@@ -226,6 +229,16 @@ fn allocate(
                 return Err(e);
             }
         };
+        // The allocator refuses a bitmap that frees metadata; this also
+        // covers the zones it does not know (reserved descriptor blocks).
+        // The run stays allocated (a leak e2fsck repairs, never a double
+        // use); the new indirect blocks, not yet used, are given back.
+        if let Err(e) = validity::check_whole(inode, Kind::Allocated, s.into(), k.into()) {
+            for b in ind.iter().take(got) {
+                let _ = alloc::free_blocks(sb, *b, 1);
+            }
+            return Err(e);
+        }
         while got < nind && k > 0 {
             ind[got] = s;
             got += 1;
@@ -289,15 +302,4 @@ fn allocate(
         new: true,
         boundary: u64::from(n) == avail,
     })
-}
-
-fn check_block(inode: &Inode<Ext2>, b: u32) -> Result {
-    if inode.sb().info().geo.block_valid(b) {
-        Ok(())
-    } else {
-        Err(corrupted(
-            inode.ino(),
-            format_args!("block pointer {} outside the filesystem", b),
-        ))
-    }
 }

@@ -15,9 +15,9 @@ mod ratelimit;
 mod super_block;
 mod symlink;
 mod truncate;
+mod validity;
 
-use crate::dio::stats::DioStats;
-use crate::dio::DioFs;
+use crate::dio::{BlockMapper, DioFlags};
 use crate::kernel_ext::block_map::Mapping;
 use crate::kernel_ext::dentry::{Dentry, Idmap};
 use crate::kernel_ext::dir::DirEmitter;
@@ -77,12 +77,28 @@ impl FileSystem for Ext2 {
         symlink::get_link(inode)
     }
 
-    fn direct_io<'a>(iocb: Kiocb<'a>, iter: &mut IovIter<'_>) -> DioReturn<'a> {
-        if iter.is_write() {
-            crate::dio::write::direct_write::<Self>(iocb, iter)
-        } else {
-            crate::dio::read::direct_read::<Self>(iocb, iter)
+    fn direct_io<'a>(
+        inode: &'a Inode<Self>,
+        iocb: Kiocb<'a>,
+        iter: &mut IovIter<'_>,
+    ) -> DioReturn<'a> {
+        let write = iter.is_write();
+        let end = iocb.pos().saturating_add(iter.count() as i64);
+        let ret = crate::dio::direct_io(
+            iocb,
+            inode,
+            inode.sb().bdev(),
+            iter,
+            &Mapper(inode),
+            DioFlags::BLOCKDEV,
+        );
+        // A failed write frees what it allocated past `i_size`, as jfs's
+        // `jfs_write_failed` does after fs/direct-io.c returns.
+        if write && ret.is_err() && end > inode.size() {
+            inode.truncate_pagecache(inode.size());
+            truncate::truncate_blocks(inode, inode.size());
         }
+        ret
     }
 
     fn map_blocks(inode: &Inode<Self>, lblk: u64, max: u64, create: bool) -> Result<Mapping> {
@@ -184,9 +200,12 @@ impl FileSystem for Ext2 {
     }
 }
 
-impl DioFs for Ext2 {
-    fn dio_stats(sb: &SuperBlock<Self>) -> &DioStats {
-        &sb.info().dio
+/// rext2's block map, as the direct-I/O engine asks for it.
+struct Mapper<'a>(&'a Inode<Ext2>);
+
+impl BlockMapper for Mapper<'_> {
+    fn map(&self, lblk: u64, max: u64, create: bool) -> Result<Mapping> {
+        bmap::map_blocks(self.0, lblk, max, create)
     }
 }
 

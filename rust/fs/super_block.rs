@@ -9,16 +9,13 @@ use super::disk::superblock::{
     STATE_VALID,
 };
 use super::Ext2;
-use crate::dio::stats::DioStats;
-use crate::kernel_ext::debugfs;
 use crate::kernel_ext::fs_type::Statfs;
 use crate::kernel_ext::super_block::{NewSuperBlock, SuperBlock};
 use crate::kernel_ext::task::now_seconds;
 use core::sync::atomic::AtomicU32;
-use kernel::debugfs::File;
 use kernel::new_mutex;
 use kernel::prelude::*;
-use kernel::sync::{Arc, Mutex};
+use kernel::sync::Mutex;
 
 /// Per-mount state.
 pub(crate) struct SbInfo {
@@ -37,10 +34,6 @@ pub(crate) struct SbInfo {
     /// Source of `i_generation` for new inodes.
     pub(crate) next_generation: AtomicU32,
     pub(crate) shared: Pin<KBox<Shared>>,
-    /// Direct-I/O counters, shared with their debugfs file.
-    pub(crate) dio: Arc<DioStats>,
-    /// `/sys/kernel/debug/rext2/<device>`; `None` if debugfs refused it.
-    _dio_file: Option<Pin<KBox<File<Arc<DioStats>>>>>,
 }
 
 /// The mutable per-mount state, each part under its own mutex.
@@ -128,8 +121,6 @@ pub(super) fn fill_super(sb: &NewSuperBlock<'_, Ext2>) -> Result<SbInfo> {
         }),
         GFP_KERNEL,
     )?;
-    let dio = Arc::new(DioStats::new(), GFP_KERNEL)?;
-    let dio_file = debugfs::mount_file(sb.id(), dio.clone()).ok();
     let fs_block = SB_OFFSET / u64::from(geo.block_size);
     let info = SbInfo {
         geo,
@@ -140,8 +131,6 @@ pub(super) fn fill_super(sb: &NewSuperBlock<'_, Ext2>) -> Result<SbInfo> {
         sb_off: (SB_OFFSET % u64::from(geo.block_size)) as usize,
         next_generation: AtomicU32::new(now_seconds() as u32),
         shared,
-        dio,
-        _dio_file: dio_file,
     };
     Ok(info)
 }

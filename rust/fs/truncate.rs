@@ -5,7 +5,8 @@
 use super::alloc;
 use super::disk::inode::{DIND_BLOCK, IND_BLOCK, NDIR_BLOCKS, TIND_BLOCK};
 use super::disk::le::{put_u32, u32_at};
-use super::{corrupted, Ext2};
+use super::validity::{self, Kind};
+use super::Ext2;
 use crate::kernel_ext::inode::Inode;
 use kernel::prelude::*;
 
@@ -18,12 +19,9 @@ struct Freer<'a> {
 
 impl Freer<'_> {
     fn free(&mut self, b: u32) -> Result {
-        if !self.inode.sb().info().geo.block_valid(b) {
-            // Never free what is not ours: report and leave it.
-            let _ = corrupted(
-                self.inode.ino(),
-                format_args!("block pointer {} outside the filesystem", b),
-            );
+        if validity::check_block(self.inode, Kind::Data, b).is_err() {
+            // Never free what is not ours (metadata, or past the end):
+            // reported, left alone, and the pointer dropped.
             return Ok(());
         }
         match self.run {
@@ -91,6 +89,12 @@ fn try_truncate(inode: &Inode<Ext2>, size: i64) -> Result {
     Ok(())
 }
 
+/// Whether `b` may be one of the file's blocks (checked silently).
+fn is_file_block(f: &Freer<'_>, b: u32) -> bool {
+    let info = f.inode.sb().info();
+    super::disk::zones::first_metadata(&info.geo, &info.groups, b.into(), 1).is_none()
+}
+
 /// Pointers per indirect block.
 fn per_block(f: &Freer<'_>) -> usize {
     1 << f.inode.sb().info().geo.ptr_bits()
@@ -99,7 +103,9 @@ fn per_block(f: &Freer<'_>) -> usize {
 /// Frees indirect block `blk` (whose entries point `depth - 1` levels
 /// further down; 1: at data blocks) and everything under it.
 fn free_tree(f: &mut Freer<'_>, blk: u32, depth: u32) -> Result {
-    if !f.inode.sb().info().geo.block_valid(blk) {
+    if !is_file_block(f, blk) {
+        // Neither read nor forgotten (it may be a cached bitmap): `free`
+        // reports it and leaves it.
         return f.free(blk);
     }
     let mut bh = f.inode.sb().bread(blk.into())?;
@@ -133,12 +139,7 @@ fn free_tree(f: &mut Freer<'_>, blk: u32, depth: u32) -> Result {
 /// Frees the part of the subtree under indirect block `blk` from its
 /// `off`-th data block on (`off > 0`, so `blk` itself stays).
 fn free_partial(f: &mut Freer<'_>, blk: u32, depth: u32, off: u64) -> Result {
-    if !f.inode.sb().info().geo.block_valid(blk) {
-        return Err(corrupted(
-            f.inode.ino(),
-            format_args!("indirect block {} outside the filesystem", blk),
-        ));
-    }
+    validity::check_block(f.inode, Kind::Indirect, blk)?;
     let pb = f.inode.sb().info().geo.ptr_bits();
     let child_span = 1u64 << (pb * (depth - 1));
     let idx = (off / child_span) as usize;

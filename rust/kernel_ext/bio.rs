@@ -27,3 +27,11 @@ pub(crate) fn with_plug<R>(f: impl FnOnce() -> R) -> R {
     unsafe { sys::blk_finish_plug(plug.as_mut_ptr()) };
     r
 }
+
+/// Counts `bytes` written by the current task (`task_io_account_write`,
+/// as fs/direct-io.c does for each chunk it writes; reads are counted by
+/// `submit_bio`).
+pub(crate) fn account_write(bytes: usize) {
+    // SAFETY: updates the current task's I/O accounting; any context.
+    unsafe { sys::rext2_task_io_account_write(bytes) };
+}

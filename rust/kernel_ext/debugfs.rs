@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The module's debugfs directory, `/sys/kernel/debug/rext2`, with one
-//! read-only file per mount.
+//! The module's debugfs directory, `/sys/kernel/debug/rext2`, and the
+//! read-only files in it (the engine's counters).
 
 use core::fmt::Debug;
 use core::ptr::null_mut;
@@ -9,38 +9,56 @@ use core::sync::atomic::{AtomicPtr, Ordering};
 use kernel::debugfs::{Dir, File};
 use kernel::prelude::*;
 
-/// The `rext2` directory, created at registration, removed at exit.
+/// The `rext2` directory, while a [`Root`] exists.
 static ROOT: AtomicPtr<Dir> = AtomicPtr::new(null_mut());
 
-/// Creates `/sys/kernel/debug/rext2`.
-pub(super) fn create_root() -> Result {
-    let dir = KBox::new(Dir::new(c"rext2"), GFP_KERNEL)?;
-    ROOT.store(KBox::into_raw(dir), Ordering::Release);
-    Ok(())
+/// `/sys/kernel/debug/rext2`, from module init to module exit.
+///
+/// # Invariants
+///
+/// While a `Root` exists, `ROOT` points at the directory it created.
+pub(crate) struct Root {
+    _private: (),
 }
 
-/// Removes it again (no mount is left, so no file under it either).
-pub(super) fn remove_root() {
-    let dir = ROOT.swap(null_mut(), Ordering::AcqRel);
-    if !dir.is_null() {
-        // SAFETY: `dir` came from `KBox::into_raw` in `create_root` and is
-        // taken back exactly once, here.
-        drop(unsafe { KBox::from_raw(dir) });
+impl Root {
+    /// Creates the directory.
+    pub(crate) fn new() -> Result<Self> {
+        let dir = KBox::new(Dir::new(c"rext2"), GFP_KERNEL)?;
+        ROOT.store(KBox::into_raw(dir), Ordering::Release);
+        Ok(Self { _private: () })
     }
 }
 
-/// A read-only file `rext2/<name>` showing `data`'s `Debug` output,
-/// removed when the returned handle is dropped.
-pub(crate) fn mount_file<D: Debug + Send + Sync + 'static>(
-    name: &CStr,
-    data: D,
-) -> Result<Pin<KBox<File<D>>>> {
-    let root = ROOT.load(Ordering::Acquire);
-    if root.is_null() {
-        return Err(ENOENT);
+impl Drop for Root {
+    fn drop(&mut self) {
+        let dir = ROOT.swap(null_mut(), Ordering::AcqRel);
+        if !dir.is_null() {
+            // SAFETY: `dir` came from `KBox::into_raw` in `Root::new` and is
+            // taken back exactly once, here.
+            drop(unsafe { KBox::from_raw(dir) });
+        }
     }
-    // SAFETY: the root lives from registration to module exit, and a mount
-    // (which is where this is called from) cannot outlive the registration.
-    let root = unsafe { &*root };
-    KBox::pin_init(root.read_only_file(name, data), GFP_KERNEL)
+}
+
+/// A read-only file `rext2/<name>` showing a static's `Debug` output,
+/// removed when dropped.
+pub(crate) struct StaticFile<D: 'static> {
+    _file: Pin<KBox<File<&'static D>>>,
+}
+
+impl<D: Debug + Sync + 'static> StaticFile<D> {
+    /// Creates the file; [`Root`] must exist and outlive it.
+    pub(crate) fn new(name: &CStr, data: &'static D) -> Result<Self> {
+        let root = ROOT.load(Ordering::Acquire);
+        if root.is_null() {
+            return Err(ENOENT);
+        }
+        // SAFETY: the root lives until its `Root` is dropped, and the
+        // module drops its files first.
+        let root = unsafe { &*root };
+        Ok(Self {
+            _file: KBox::pin_init(root.read_only_file(name, data), GFP_KERNEL)?,
+        })
+    }
 }

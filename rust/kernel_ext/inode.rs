@@ -6,11 +6,12 @@
 use super::buffer::Buffer;
 use super::dentry::{Dentry, Idmap};
 use super::fs_type::{FileSystem, Tables};
-use super::kiocb::AsyncIocb;
 use super::super_block::SuperBlock;
 use super::sys;
+use super::vfs_inode::VfsInode;
 use core::marker::PhantomData;
 use core::mem::MaybeUninit;
+use core::ops::Deref;
 use core::ptr::NonNull;
 use kernel::ffi::c_void;
 use kernel::prelude::*;
@@ -58,6 +59,16 @@ unsafe impl<T: FileSystem> AlwaysRefCounted for Inode<T> {
 unsafe impl<T: FileSystem> Sync for Inode<T> {}
 // SAFETY: references may be dropped on any thread (iput is thread-safe).
 unsafe impl<T: FileSystem> Send for Inode<T> {}
+
+impl<T: FileSystem> Deref for Inode<T> {
+    type Target = VfsInode;
+
+    /// The inode as the direct-I/O engine and the VFS helpers see it.
+    fn deref(&self) -> &VfsInode {
+        // SAFETY: a live inode (type invariant), for the borrow.
+        unsafe { VfsInode::from_raw(self.as_ptr()) }
+    }
+}
 
 impl<T: FileSystem> Inode<T> {
     /// # Safety
@@ -309,36 +320,6 @@ impl<T: FileSystem> Inode<T> {
     pub(crate) fn block_bits(&self) -> u32 {
         // SAFETY: `i_blkbits` is set at inode creation and not changed.
         u32::from(unsafe { (*self.as_ptr()).i_blkbits })
-    }
-
-    /// Takes `i_rwsem` exclusively until the guard is dropped.
-    pub(crate) fn lock(&self) -> InodeLock<'_, T> {
-        // SAFETY: a live inode; the guard unlocks exactly once.
-        unsafe { sys::rext2_inode_lock(self.as_ptr()) };
-        InodeLock { inode: self }
-    }
-
-    /// Takes `i_rwsem` shared until the guard is dropped.
-    pub(crate) fn lock_shared(&self) -> InodeLockShared<'_, T> {
-        // SAFETY: a live inode; the guard unlocks exactly once.
-        unsafe { sys::rext2_inode_lock_shared(self.as_ptr()) };
-        InodeLockShared { inode: self }
-    }
-
-    /// Counts a direct I/O in flight (`inode_dio_begin`) until the guard
-    /// is dropped (`inode_dio_end`), so truncate can wait for it.
-    pub(crate) fn dio_begin(&self) -> DioInFlight<'_, T> {
-        // SAFETY: a live inode; the guard ends it exactly once.
-        unsafe { sys::rext2_inode_dio_begin(self.as_ptr()) };
-        DioInFlight { inode: self }
-    }
-
-    /// Writes back and waits on the page cache of bytes `start..=end`.
-    pub(crate) fn write_and_wait(&self, start: i64, end: i64) -> Result {
-        // SAFETY: a live inode has a live `i_mapping`.
-        let r =
-            unsafe { sys::filemap_write_and_wait_range((*self.as_ptr()).i_mapping, start, end) };
-        kernel::error::to_result(r)
     }
 
     /// Looks up inode `ino`, reading it with `T::read_inode` if it is not
@@ -627,56 +608,5 @@ impl StatxAttrs {
             | flag(self.encrypted, sys::STATX_ATTR_ENCRYPTED)
             | flag(self.immutable, sys::STATX_ATTR_IMMUTABLE)
             | flag(self.nodump, sys::STATX_ATTR_NODUMP)
-    }
-}
-
-/// `i_rwsem` held exclusively; released on drop.
-pub(crate) struct InodeLock<'a, T: FileSystem> {
-    inode: &'a Inode<T>,
-}
-
-impl<T: FileSystem> Drop for InodeLock<'_, T> {
-    fn drop(&mut self) {
-        // SAFETY: taken in `Inode::lock`, released once here.
-        unsafe { sys::rext2_inode_unlock(self.inode.as_ptr()) };
-    }
-}
-
-/// `i_rwsem` held shared; released on drop.
-pub(crate) struct InodeLockShared<'a, T: FileSystem> {
-    inode: &'a Inode<T>,
-}
-
-impl<T: FileSystem> Drop for InodeLockShared<'_, T> {
-    fn drop(&mut self) {
-        // SAFETY: taken in `Inode::lock_shared`, released once here.
-        unsafe { sys::rext2_inode_unlock_shared(self.inode.as_ptr()) };
-    }
-}
-
-/// A direct I/O counted in `i_dio_count`; ended on drop.
-pub(crate) struct DioInFlight<'a, T: FileSystem> {
-    inode: &'a Inode<T>,
-}
-
-impl<'a, T: FileSystem> DioInFlight<'a, T> {
-    /// The inode.
-    pub(crate) fn inode(&self) -> &'a Inode<T> {
-        self.inode
-    }
-
-    /// Hands the count to an asynchronous kiocb on the same inode, which
-    /// ends it when it completes (see [`AsyncIocb::complete`]).
-    pub(crate) fn hand_over(self, iocb: &mut AsyncIocb) {
-        if iocb.adopt_dio(self.inode.as_ptr()) {
-            core::mem::forget(self);
-        }
-    }
-}
-
-impl<T: FileSystem> Drop for DioInFlight<'_, T> {
-    fn drop(&mut self) {
-        // SAFETY: begun in `Inode::dio_begin`, ended once here.
-        unsafe { sys::rext2_inode_dio_end(self.inode.as_ptr()) };
     }
 }

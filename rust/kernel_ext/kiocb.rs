@@ -11,11 +11,13 @@
 //! turns it into an [`AsyncIocb`] plus the token, and
 //! [`AsyncIocb::cancel`] turns the pair back. So while an `AsyncIocb`
 //! exists, `direct_IO` can only say "queued", and an `AsyncIocb` is used
-//! up by [`AsyncIocb::complete`], which calls `ki_complete` once.
+//! up by [`AsyncIocb::complete`], which calls `ki_complete` once. The token
+//! carries the call's lifetime, so the kiocb that `cancel` gives back is
+//! only valid for the call it came from.
 
-use super::fs_type::FileSystem;
-use super::inode::Inode;
+use super::request::Context;
 use super::sys;
+use super::vfs_inode::{DioInFlight, VfsInode};
 use core::marker::PhantomData;
 use core::ptr::NonNull;
 use kernel::prelude::*;
@@ -24,9 +26,9 @@ use kernel::prelude::*;
 ///
 /// # Invariants
 ///
-/// `raw` is a live kiocb whose file is open on an inode of the filesystem
-/// that received the call, for the lifetime `'a`; the caller completes it
-/// when `direct_IO` returns anything but `-EIOCBQUEUED`.
+/// `raw` is a live kiocb whose file is open, for the lifetime `'a`; the
+/// caller completes it when `direct_IO` returns anything but
+/// `-EIOCBQUEUED`.
 pub(crate) struct Kiocb<'a> {
     raw: NonNull<sys::kiocb>,
     _p: PhantomData<&'a sys::kiocb>,
@@ -41,22 +43,40 @@ pub(crate) enum DioReturn<'a> {
         Result<usize>,
     ),
     /// `-EIOCBQUEUED`: an [`AsyncIocb`] completes the kiocb later.
-    Queued(Queued),
+    Queued(
+        #[expect(
+            dead_code,
+            reason = "held as proof, not read: the token is the permission"
+        )]
+        Queued<'a>,
+    ),
 }
 
-/// Permission to return `-EIOCBQUEUED`, one per [`AsyncIocb`].
-pub(crate) struct Queued {
-    _private: (),
+/// Permission to return `-EIOCBQUEUED`, one per [`AsyncIocb`], for the
+/// `direct_IO` call whose kiocb made it.
+///
+/// # Invariants
+///
+/// `raw` is the kiocb of [`Kiocb::into_async`] that made the token, live
+/// for `'a`.
+pub(crate) struct Queued<'a> {
+    raw: NonNull<sys::kiocb>,
+    _p: PhantomData<&'a sys::kiocb>,
 }
 
 impl DioReturn<'_> {
     /// The `ssize_t` the VFS expects.
-    pub(super) fn to_isize(&self) -> isize {
+    pub(crate) fn to_isize(&self) -> isize {
         match self {
             Self::Done(_, Ok(n)) => *n as isize,
             Self::Done(_, Err(e)) => e.to_errno() as isize,
             Self::Queued(_) => -(sys::EIOCBQUEUED as isize),
         }
+    }
+
+    /// Whether the request ended with an error.
+    pub(crate) fn is_err(&self) -> bool {
+        matches!(self, Self::Done(_, Err(_)))
     }
 }
 
@@ -69,6 +89,10 @@ impl<'a> Kiocb<'a> {
             raw: NonNull::new(raw)?,
             _p: PhantomData,
         })
+    }
+
+    pub(super) fn as_ptr(&self) -> *mut sys::kiocb {
+        self.raw.as_ptr()
     }
 
     /// The file position of the request.
@@ -84,28 +108,37 @@ impl<'a> Kiocb<'a> {
         unsafe { sys::rext2_is_sync_kiocb(self.raw.as_ptr()) }
     }
 
-    /// The inode the request is on, for the whole call.
-    pub(crate) fn inode<T: FileSystem>(&self) -> &'a Inode<T> {
-        // SAFETY: the kiocb's file is open on a live inode of the
-        // filesystem whose `direct_IO` was called, for `'a` (type
-        // invariant); `T` is that filesystem because only its tables
-        // carry this trampoline.
-        unsafe { Inode::from_raw(sys::rext2_kiocb_inode(self.raw.as_ptr())) }
+    /// Whether a write must be on stable storage before it completes
+    /// (O_DSYNC, O_SYNC, RWF_DSYNC).
+    pub(crate) fn is_dsync(&self) -> bool {
+        // SAFETY: the kiocb is live (type invariant).
+        unsafe { sys::rext2_kiocb_is_dsync(self.raw.as_ptr()) }
+    }
+
+    /// The inode of the kiocb's file, of whatever filesystem, for the
+    /// whole call.
+    pub(crate) fn file_inode(&self) -> &'a VfsInode {
+        // SAFETY: the kiocb's file is open for `'a` (type invariant), so
+        // its inode is live.
+        unsafe { VfsInode::from_raw(sys::rext2_kiocb_inode(self.raw.as_ptr())) }
     }
 
     /// Takes over the completion of an asynchronous kiocb (AIO, io_uring):
     /// the [`AsyncIocb`] must complete it, and `direct_IO` must return the
     /// [`Queued`] token. A synchronous kiocb is given back.
-    pub(crate) fn into_async(self) -> core::result::Result<(AsyncIocb, Queued), Self> {
+    pub(crate) fn into_async(self) -> core::result::Result<(AsyncIocb, Queued<'a>), Self> {
         if self.is_sync() {
             return Err(self);
         }
         Ok((
             AsyncIocb {
                 raw: self.raw,
-                dio_pending: false,
+                dio_inode: None,
             },
-            Queued { _private: () },
+            Queued {
+                raw: self.raw,
+                _p: PhantomData,
+            },
         ))
     }
 }
@@ -114,72 +147,84 @@ impl<'a> Kiocb<'a> {
 ///
 /// # Invariants
 ///
-/// `raw` is a live kiocb with a `ki_complete`, on an open file of a
-/// rext2-type filesystem; it stays live (and its file open, so its inode
-/// and superblock too) until `ki_complete` is called, which happens
-/// exactly once: in [`AsyncIocb::complete`], or in Drop if that was never
-/// called. If `dio_pending`, the inode's `i_dio_count` holds one count of
-/// ours, ended once before `ki_complete`.
+/// `raw` is a live kiocb with a `ki_complete`; it stays live (and its file
+/// open, so its inode and superblock too) until `ki_complete` is called,
+/// which happens exactly once: in [`AsyncIocb::complete`], or in Drop if
+/// that was never called. If `dio_inode` is set, it is the kiocb's file's
+/// inode, and its `i_dio_count` holds one count of ours, ended once before
+/// `ki_complete`.
 pub(crate) struct AsyncIocb {
     raw: NonNull<sys::kiocb>,
-    dio_pending: bool,
+    dio_inode: Option<NonNull<sys::inode>>,
 }
 
 // SAFETY: the kiocb is handed from the submitter to whoever completes it
-// (a bio completion worker); the kernel allows that, it is what AIO is.
+// (a bio completion, a worker); the kernel allows that, it is what AIO is.
 unsafe impl Send for AsyncIocb {}
 
 impl AsyncIocb {
     /// Gives the kiocb back, with the token: the request finished before
     /// it was queued, so `direct_IO` returns its result itself. Ends the
-    /// `i_dio_count` it was given.
-    pub(crate) fn cancel<'a>(mut self, _token: Queued) -> Kiocb<'a> {
-        self.end_dio();
-        let raw = self.raw;
-        core::mem::forget(self);
+    /// `i_dio_count` it was given. The kiocb returned is the token's: had
+    /// the pair been mismatched, this one is completed here with `EIO`
+    /// rather than left hanging.
+    pub(crate) fn cancel<'a>(mut self, token: Queued<'a>) -> Kiocb<'a> {
+        if self.raw == token.raw {
+            self.end_dio();
+            core::mem::forget(self);
+        } else {
+            drop(self);
+        }
         Kiocb {
-            raw,
+            raw: token.raw,
             _p: PhantomData,
         }
     }
 
-    /// The inode, live until the kiocb is completed.
-    pub(crate) fn inode<T: FileSystem>(&self) -> &Inode<T> {
-        // SAFETY: the file is open until `ki_complete` (type invariant),
-        // which needs `self` by value; the filesystem is `T` as in
-        // [`Kiocb::inode`].
-        unsafe { Inode::from_raw(sys::rext2_kiocb_inode(self.raw.as_ptr())) }
-    }
-
-    /// Takes over one `i_dio_count` of the kiocb's inode (see
-    /// [`Inode::dio_begin`]); [`AsyncIocb::complete`] ends it.
-    pub(super) fn adopt_dio(&mut self, inode: *mut sys::inode) -> bool {
+    /// Takes over the `i_dio_count` of `in_flight`, which
+    /// [`AsyncIocb::complete`] ends; given back if it is not a count of
+    /// the kiocb's own file's inode (the completion could not rely on that
+    /// inode staying live), or if the kiocb has one already.
+    pub(crate) fn adopt<'b>(
+        &mut self,
+        in_flight: DioInFlight<'b>,
+    ) -> core::result::Result<(), DioInFlight<'b>> {
         // SAFETY: live kiocb (type invariant).
-        if self.dio_pending || inode != unsafe { sys::rext2_kiocb_inode(self.raw.as_ptr()) } {
-            return false;
+        let own = unsafe { sys::rext2_kiocb_inode(self.raw.as_ptr()) };
+        if self.dio_inode.is_some() || in_flight.inode().as_ptr() != own {
+            return Err(in_flight);
         }
-        self.dio_pending = true;
-        true
+        self.dio_inode = NonNull::new(in_flight.into_raw());
+        Ok(())
     }
 
     fn end_dio(&mut self) {
-        if core::mem::take(&mut self.dio_pending) {
+        if let Some(inode) = self.dio_inode.take() {
             // SAFETY: the count was begun and handed to us (type
-            // invariant); it is ended once, here.
-            unsafe { sys::rext2_inode_dio_end(sys::rext2_kiocb_inode(self.raw.as_ptr())) };
+            // invariant); it is ended once, here; the inode is the open
+            // file's.
+            unsafe { sys::rext2_inode_dio_end(inode.as_ptr()) };
         }
     }
 
-    /// Completes the request, in task context, in fs/direct-io.c's order
-    /// (`dio_complete`): for a write, drop the page cache over the
-    /// written range; end the `i_dio_count`; advance `ki_pos` by
-    /// `transferred`; for a write, sync it if the kiocb asks for data
-    /// sync (`generic_write_sync`); then `ki_complete` with the result.
-    pub(crate) fn complete(mut self, write: bool, transferred: usize, result: Result<usize>) {
+    /// Completes the request in fs/direct-io.c's order (`dio_complete`):
+    /// for a write completed in task context, drop the page cache over the
+    /// written range (an atomic completion happens only when there is
+    /// none) and sync it if the kiocb asks for data sync
+    /// (`generic_write_sync`; a data-sync write always completes in task
+    /// context); end the `i_dio_count`; advance `ki_pos` by `transferred`;
+    /// then `ki_complete` with the result.
+    pub(crate) fn complete(
+        mut self,
+        write: bool,
+        transferred: usize,
+        result: Result<usize>,
+        ctx: Context,
+    ) {
         let raw = self.raw.as_ptr();
-        if write {
+        if write && ctx == Context::Task {
             if let Ok(n) = result {
-                // SAFETY: live kiocb; task context (the caller's contract).
+                // SAFETY: live kiocb; task context.
                 unsafe { sys::rext2_kiocb_invalidate_written(raw, n) };
             }
         }
@@ -190,7 +235,7 @@ impl AsyncIocb {
             Ok(n) => n as c_long,
             Err(e) => e.to_errno() as c_long,
         };
-        if write && ret > 0 {
+        if write && ret > 0 && ctx == Context::Task {
             // SAFETY: live kiocb; `ki_pos` is already past the written
             // range, as generic_write_sync expects; task context.
             ret = unsafe { sys::rext2_kiocb_write_sync(raw, ret) };

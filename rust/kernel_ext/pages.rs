@@ -6,6 +6,7 @@
 use super::kiocb::IovIter;
 use super::sys;
 use core::marker::PhantomData;
+use core::mem::MaybeUninit;
 use core::ptr::NonNull;
 use kernel::page::PAGE_SIZE;
 use kernel::prelude::*;
@@ -15,7 +16,7 @@ use kernel::prelude::*;
 pub(crate) const BATCH_PAGES: usize = sys::BIO_MAX_VECS as usize;
 
 /// A run of consecutive pages from one extraction.
-#[derive(Clone, Copy, Default, Zeroable)]
+#[derive(Clone, Copy)]
 struct Run {
     first: u32,
     offset: u32,
@@ -24,19 +25,24 @@ struct Run {
 
 /// Up to `BATCH_PAGES` pages of the user's buffer. About 5 KiB: it lives
 /// in the request's one heap allocation (see `super::request`), not on
-/// the stack.
+/// the stack, and only its counts are initialised: the arrays are written
+/// as pages are extracted, so a 4 KiB request touches a few cache lines of
+/// it, not all of them.
 ///
 /// # Invariants
 ///
-/// `pages[..n]` are pages returned by `iov_iter_extract_pages`; if
-/// `pinned`, each holds one pin that this batch owns and releases in Drop
-/// (marking the page dirty first if `dirty`). Unpinned pages belong to a
-/// kernel iterator whose owner keeps them alive for the whole call.
-#[derive(Zeroable)]
+/// `pages[..n]` and `runs[..nruns]` are initialised; `pages[..n]` are pages
+/// returned by `iov_iter_extract_pages`; if `pinned`, each holds one pin
+/// that this batch owns and releases in [`PageBatch::clear`] or Drop
+/// (marking the page dirty first if `dirty`). A bio that uses one of them
+/// takes a pin of its own (see `super::request`), so the batch may be
+/// released while its bios are in flight. Unpinned pages belong to a
+/// kernel iterator whose owner keeps them alive until the request
+/// completes.
 pub(crate) struct PageBatch {
-    pages: [*mut sys::page; BATCH_PAGES],
+    pages: [MaybeUninit<*mut sys::page>; BATCH_PAGES],
     n: usize,
-    runs: [Run; BATCH_PAGES],
+    runs: [MaybeUninit<Run>; BATCH_PAGES],
     nruns: usize,
     pinned: bool,
     dirty: bool,
@@ -53,12 +59,24 @@ pub(crate) struct PageRef<'a> {
 }
 
 impl PageBatch {
-    /// Prepares an empty (zeroed) batch for pages of `iter`; `dirty`
-    /// marks pages dirty on release (reads into user memory).
-    pub(super) fn setup(&mut self, iter: &IovIter<'_>, dirty: bool) {
-        self.clear();
-        self.pinned = iter.will_pin();
-        self.dirty = dirty;
+    /// An empty batch, to be written in place (see `super::request`), for
+    /// pages that carry pins (`pinned`: user memory) or not; `dirty` marks
+    /// pages dirty on release (reads into user memory).
+    pub(super) fn init(pinned: bool, dirty: bool) -> impl Init<Self> {
+        // Uninitialised array elements compile to no store at all.
+        init!(Self {
+            pages: [const { MaybeUninit::uninit() }; BATCH_PAGES],
+            n: 0,
+            runs: [const { MaybeUninit::uninit() }; BATCH_PAGES],
+            nruns: 0,
+            pinned,
+            dirty,
+        })
+    }
+
+    /// Whether the batch's pages carry pins (user memory).
+    pub(super) fn is_pinned(&self) -> bool {
+        self.pinned
     }
 
     /// Releases the pages (as Drop does) and empties the batch for the
@@ -76,7 +94,11 @@ impl PageBatch {
             // (`clear` empties the batch right after). This runs in the
             // submitting task, where dirtying may sleep.
             unsafe {
-                sys::unpin_user_pages_dirty_lock(self.pages.as_mut_ptr(), self.n, self.dirty)
+                sys::unpin_user_pages_dirty_lock(
+                    self.pages.as_mut_ptr().cast::<*mut sys::page>(),
+                    self.n,
+                    self.dirty,
+                )
             };
         }
     }
@@ -84,13 +106,10 @@ impl PageBatch {
     /// Extracts up to `max` more bytes from `iter` (advancing it); returns
     /// how many bytes the batch now holds. Stops when the batch is full.
     pub(crate) fn fill(&mut self, iter: &mut IovIter<'_>, max: usize) -> Result<usize> {
-        let mut total: usize = self.runs[..self.nruns]
-            .iter()
-            .map(|r| r.bytes as usize)
-            .sum();
+        let mut total: usize = self.runs().iter().map(|r| r.bytes as usize).sum();
         while total < max && self.n < BATCH_PAGES && iter.count() > 0 {
             let room = BATCH_PAGES - self.n;
-            let mut array: *mut *mut sys::page = &raw mut self.pages[self.n];
+            let mut array: *mut *mut sys::page = self.pages[self.n].as_mut_ptr();
             let mut offset: usize = 0;
             // SAFETY: `array` points at `room` free slots of `self.pages`,
             // which iov_iter_extract_pages fills (it does not allocate when
@@ -117,11 +136,11 @@ impl PageBatch {
                 break;
             }
             let npages = (offset + got).div_ceil(PAGE_SIZE);
-            self.runs[self.nruns] = Run {
+            self.runs[self.nruns].write(Run {
                 first: self.n as u32,
                 offset: offset as u32,
                 bytes: got as u32,
-            };
+            });
             self.nruns += 1;
             self.n += npages;
             total += got;
@@ -133,7 +152,8 @@ impl PageBatch {
     /// one page.
     pub(crate) fn segments(&self) -> impl Iterator<Item = (PageRef<'_>, u32, u32)> + '_ {
         let owner: *const Self = self;
-        self.runs[..self.nruns].iter().flat_map(move |r| {
+        let pages = self.pages();
+        self.runs().iter().flat_map(move |r| {
             let mut left = r.bytes as usize;
             let mut off = r.offset as usize;
             (r.first as usize..).map_while(move |i| {
@@ -141,7 +161,7 @@ impl PageBatch {
                     return None;
                 }
                 let len = left.min(PAGE_SIZE - off);
-                let page = NonNull::new(*self.pages.get(i)?)?;
+                let page = NonNull::new(*pages.get(i)?)?;
                 let item = (
                     PageRef {
                         page,
@@ -159,6 +179,19 @@ impl PageBatch {
     }
 }
 
+impl PageBatch {
+    fn pages(&self) -> &[*mut sys::page] {
+        // SAFETY: `pages[..n]` are initialised (type invariant), and
+        // `MaybeUninit<T>` has `T`'s layout.
+        unsafe { core::slice::from_raw_parts(self.pages.as_ptr().cast(), self.n) }
+    }
+
+    fn runs(&self) -> &[Run] {
+        // SAFETY: `runs[..nruns]` are initialised (type invariant).
+        unsafe { core::slice::from_raw_parts(self.runs.as_ptr().cast(), self.nruns) }
+    }
+}
+
 impl Drop for PageBatch {
     fn drop(&mut self) {
         self.release();
@@ -168,6 +201,11 @@ impl Drop for PageBatch {
 impl PageRef<'_> {
     pub(super) fn as_ptr(&self) -> *mut sys::page {
         self.page.as_ptr()
+    }
+
+    /// Whether this is the shared zero page.
+    pub(super) fn is_zero_page(&self) -> bool {
+        self.owner.is_null()
     }
 
     /// Whether the page is `batch`'s or the zero page.

@@ -18,6 +18,10 @@
 #include <linux/pagemap.h>
 #include <linux/errseq.h>
 #include <linux/workqueue.h>
+#include <linux/bio.h>
+#include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/task_io_accounting_ops.h>
 #include "shim.h"
 
 struct buffer_head *rext2_sb_bread(struct super_block *sb, sector_t block)
@@ -237,14 +241,139 @@ void rext2_zero_page_range(struct page *page, unsigned int off, unsigned int len
 	zero_user_segment(page, off, off + len);
 }
 
-struct bio *rext2_bio_alloc_dio(struct block_device *bdev, unsigned short nr_vecs,
-				sector_t sector, bool write)
+/*
+ * A direct-I/O bio, as fs/direct-io.c's dio_bio_alloc() makes it: pinned
+ * pages are released by the bio's completion (BIO_PAGE_PINNED), and the
+ * file's write hint goes with it.
+ */
+struct bio *rext2_bio_alloc_dio(struct block_device *bdev, struct kiocb *iocb,
+				unsigned short nr_vecs, sector_t sector, bool write,
+				bool pinned)
 {
 	blk_opf_t opf = write ? REQ_OP_WRITE | REQ_SYNC | REQ_IDLE : REQ_OP_READ;
 	struct bio *bio = bio_alloc(bdev, nr_vecs, opf, GFP_KERNEL);
 
 	bio->bi_iter.bi_sector = sector;
+	if (pinned)
+		bio_set_flag(bio, BIO_PAGE_PINNED);
+	bio->bi_write_hint = file_inode(iocb->ki_filp)->i_write_hint;
 	return bio;
+}
+
+/*
+ * Adds a page range to a bio; with @pin, the bio takes a pin of its own on
+ * the (already pinned) page, as fs/direct-io.c's dio_pin_page() does.
+ */
+bool rext2_bio_add_page_pinned(struct bio *bio, struct page *page, unsigned int len,
+			       unsigned int off, bool pin)
+{
+	if (pin && folio_add_pins(page_folio(page), 1))
+		return false;
+	if (bio_add_page(bio, page, len, off) == len)
+		return true;
+	if (pin)
+		unpin_user_page(page);
+	return false;
+}
+
+/* bio_set_pages_dirty() (not exported): before a read into user pages. */
+void rext2_bio_set_pages_dirty(struct bio *bio)
+{
+	struct folio_iter fi;
+
+	bio_for_each_folio_all(fi, bio) {
+		if (!folio_test_dirty(fi.folio)) {
+			folio_lock(fi.folio);
+			folio_mark_dirty(fi.folio);
+			folio_unlock(fi.folio);
+		}
+	}
+}
+
+/* Whether every page of the bio is still dirty (any context). */
+bool rext2_bio_pages_dirty(struct bio *bio)
+{
+	struct folio_iter fi;
+
+	bio_for_each_folio_all(fi, bio) {
+		if (!folio_test_dirty(fi.folio))
+			return false;
+	}
+	return true;
+}
+
+/* Unpins the bio's pages (dirtying them first: task context only) and puts it. */
+void rext2_bio_release(struct bio *bio, bool mark_dirty)
+{
+	bio_release_pages(bio, mark_dirty);
+	bio_put(bio);
+}
+
+struct bio *rext2_bio_next(struct bio *bio)
+{
+	return bio->bi_next;
+}
+
+void rext2_bio_set_next(struct bio *bio, struct bio *next)
+{
+	bio->bi_next = next;
+}
+
+struct task_struct *rext2_current_task(void)
+{
+	return current;
+}
+
+void rext2_set_task_uninterruptible(void)
+{
+	set_current_state(TASK_UNINTERRUPTIBLE);
+}
+
+/*
+ * blk_io_schedule() is not exported: an I/O wait of at most half a second,
+ * shorter than any hung-task timeout (1 s at least), so a long wait shows as
+ * progress to the detector, as blk_io_schedule() arranges.
+ */
+void rext2_io_wait(void)
+{
+	io_schedule_timeout(HZ / 2);
+	__set_current_state(TASK_RUNNING);
+}
+
+bool rext2_inode_has_pages(struct inode *inode)
+{
+	return READ_ONCE(inode->i_mapping->nrpages) != 0;
+}
+
+bool rext2_kiocb_is_dsync(const struct kiocb *iocb)
+{
+	return iocb_is_dsync(iocb);
+}
+
+/*
+ * A C get_block_t through an on-stack buffer_head, as fs/direct-io.c's
+ * get_more_blocks() calls it: b_size in, the mapping out.
+ */
+int rext2_call_get_block(int (*get_block)(struct inode *, sector_t,
+					  struct buffer_head *, int),
+			 struct inode *inode, sector_t iblock, size_t *size,
+			 int create, u64 *pblk, unsigned int *state)
+{
+	struct buffer_head bh = { .b_size = *size };
+	int ret = get_block(inode, iblock, &bh, create);
+
+	*size = bh.b_size;
+	*pblk = bh.b_blocknr;
+	*state = (buffer_mapped(&bh) ? REXT2_GB_MAPPED : 0) |
+		 (buffer_new(&bh) ? REXT2_GB_NEW : 0) |
+		 (buffer_boundary(&bh) ? REXT2_GB_BOUNDARY : 0) |
+		 (buffer_defer_completion(&bh) ? REXT2_GB_DEFER : 0);
+	return ret;
+}
+
+void rext2_task_io_account_write(size_t bytes)
+{
+	task_io_account_write(bytes);
 }
 
 void rext2_bio_set_end_io(struct bio *bio, void (*end_io)(struct bio *), void *private)

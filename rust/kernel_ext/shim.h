@@ -76,8 +76,31 @@ void rext2_inode_unlock(struct inode *inode);
 void rext2_inode_lock_shared(struct inode *inode);
 void rext2_inode_unlock_shared(struct inode *inode);
 void rext2_zero_page_range(struct page *page, unsigned int off, unsigned int len);
-struct bio *rext2_bio_alloc_dio(struct block_device *bdev, unsigned short nr_vecs,
-				sector_t sector, bool write);
+struct task_struct;
+struct bio *rext2_bio_alloc_dio(struct block_device *bdev, struct kiocb *iocb,
+				unsigned short nr_vecs, sector_t sector, bool write,
+				bool pinned);
+bool rext2_bio_add_page_pinned(struct bio *bio, struct page *page, unsigned int len,
+			       unsigned int off, bool pin);
+void rext2_bio_set_pages_dirty(struct bio *bio);
+bool rext2_bio_pages_dirty(struct bio *bio);
+void rext2_bio_release(struct bio *bio, bool mark_dirty);
+struct bio *rext2_bio_next(struct bio *bio);
+void rext2_bio_set_next(struct bio *bio, struct bio *next);
+struct task_struct *rext2_current_task(void);
+void rext2_set_task_uninterruptible(void);
+void rext2_io_wait(void);
+bool rext2_inode_has_pages(struct inode *inode);
+bool rext2_kiocb_is_dsync(const struct kiocb *iocb);
+void rext2_task_io_account_write(size_t bytes);
+#define REXT2_GB_MAPPED 1U
+#define REXT2_GB_NEW 2U
+#define REXT2_GB_BOUNDARY 4U
+#define REXT2_GB_DEFER 8U
+int rext2_call_get_block(int (*get_block)(struct inode *, sector_t,
+					  struct buffer_head *, int),
+			 struct inode *inode, sector_t iblock, size_t *size,
+			 int create, u64 *pblk, unsigned int *state);
 struct page *rext2_zero_page(void);
 void rext2_bio_set_end_io(struct bio *bio, void (*end_io)(struct bio *), void *private);
 void *rext2_bio_private(struct bio *bio);

@@ -2,6 +2,7 @@
 
 //! Superblocks: the one being filled at mount time, and a mounted one.
 
+use super::block_device::BlockDevice;
 use super::buffer::Buffer;
 use super::fs_type::FileSystem;
 use super::sys;
@@ -41,11 +42,11 @@ impl<T: FileSystem> SuperBlock<T> {
         unsafe { &*(*self.as_ptr()).s_fs_info.cast::<T::SbInfo>() }
     }
 
-    /// log2 of the device's logical block size.
-    pub(crate) fn logical_block_bits(&self) -> u32 {
-        // SAFETY: a mounted block-device superblock has a live bdev.
-        let lbs = unsafe { sys::rext2_bdev_logical_block_size(sys::rext2_sb_bdev(self.as_ptr())) };
-        lbs.trailing_zeros()
+    /// The block device the filesystem is on.
+    pub(crate) fn bdev(&self) -> &BlockDevice {
+        // SAFETY: a mounted block-device superblock has a live, open bdev,
+        // for as long as the superblock.
+        unsafe { BlockDevice::from_raw(sys::rext2_sb_bdev(self.as_ptr())) }
     }
 
     /// Reads block `block` through the buffer cache.
@@ -58,14 +59,6 @@ impl<T: FileSystem> SuperBlock<T> {
     pub(crate) fn zeroed_block(&self, block: u64) -> Result<Buffer> {
         // SAFETY: the superblock is live with its block size set (invariant).
         unsafe { Buffer::zeroed(self.as_ptr(), block) }
-    }
-
-    /// Drops any buffer-cache copy of blocks `start..start + len` (they
-    /// were metadata and are about to hold file data written around the
-    /// buffer cache), so a stale dirty copy can never overwrite them.
-    pub(crate) fn forget_aliases(&self, start: u64, len: u64) {
-        // SAFETY: a mounted superblock has a live block device.
-        unsafe { sys::rext2_clean_bdev_aliases(self.as_ptr(), start, len) };
     }
 
     /// Writes every dirty inode, page and buffer of the filesystem and
@@ -153,16 +146,6 @@ impl<T: FileSystem> NewSuperBlock<'_, T> {
     pub(crate) fn is_rdonly(&self) -> bool {
         // SAFETY: live superblock.
         unsafe { sys::rext2_sb_rdonly(self.sb) }
-    }
-
-    /// The device name (`s_id`), e.g. `loop0`.
-    pub(crate) fn id(&self) -> &CStr {
-        // SAFETY: `s_id` is a NUL-terminated array set by get_tree_bdev
-        // before fill_super, and not changed while we fill the superblock.
-        let id = unsafe { &(*self.sb).s_id };
-        // SAFETY: `c_char` is `u8`-sized; the slice covers the array.
-        let bytes = unsafe { core::slice::from_raw_parts(id.as_ptr().cast::<u8>(), id.len()) };
-        CStr::from_bytes_until_nul(bytes).unwrap_or(c"unknown")
     }
 
     /// Sets the largest file size the VFS will allow.

@@ -6,7 +6,7 @@
 # FIEMAP reports the same block map as ext2's.
 . "$REXT2_ROOT/tests/lib/common.sh"
 
-for bs in 1024 2048 4096; do
+for bs in $(block_sizes 1024 2048 4096); do
 	img=$REXT2_WORK/full-$bs.img
 	r=$(attach "$img")
 	e=$(attach "$img")

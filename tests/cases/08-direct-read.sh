@@ -11,7 +11,7 @@
 pins() { awk '$1 == "nr_foll_pin_acquired" { a = $2 } $1 == "nr_foll_pin_released" { r = $2 } END { print a - r }' /proc/vmstat; }
 pins_before=$(pins)
 seed=$(cat "$REXT2_WORK/seed" 2>/dev/null || echo 1)
-for bs in 1024 2048 4096; do
+for bs in $(block_sizes 1024 2048 4096); do
 	img=$REXT2_WORK/full-$bs.img
 	mnt rext2 "$(attach "$img")" "$T_MNT/r$bs" || { fail "mount rext2 ($bs)"; continue; }
 	mnt ext2 "$(attach "$img")" "$T_MNT/e$bs" || { fail "mount ext2 ($bs)"; continue; }
@@ -23,8 +23,9 @@ for bs in 1024 2048 4096; do
 	cleanup
 done
 
+nofio=
 if ! command -v fio >/dev/null; then
-	note "fio not installed: AIO and io_uring runs skipped"
+	nofio=1
 else
 	img=$REXT2_WORK/full-4096.img
 	mnt rext2 "$(attach "$img")" "$T_MNT/fio" || fail "mount for fio"
@@ -46,4 +47,10 @@ fi
 pins_after=$(pins)
 note "page pins outstanding: before $pins_before, after $pins_after"
 [ "$pins_after" = "$pins_before" ] || fail "page pins leaked: $pins_before -> $pins_after"
+if [ -n "$nofio" ] && [ "$T_FAILS" -eq 0 ]; then
+	# Half of the case (libaio, io_uring with fixed buffers) did not run.
+	cleanup
+	echo "SKIP: fio is not installed (scripts/setup installs it): the libaio and io_uring runs were not made; the O_DIRECT read comparisons passed"
+	exit "$KSFT_SKIP"
+fi
 finish

@@ -44,7 +44,7 @@ check() {
 
 # The same random data for both sides.
 head -c 6291456 /dev/urandom >/tmp/rext2-rw-data
-for bs in 1024 2048 4096; do
+for bs in $(block_sizes 1024 2048 4096); do
 	mark "rw-$bs"
 	img=/tmp/rext2-rw-$bs.img
 	m=$T_MNT/$bs

@@ -23,7 +23,7 @@ counter() { awk -v k="$2" '$1 == k { print $2 }' "$1"; }
 mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
 pins_before=$(pins)
 seed=$(cat "$REXT2_WORK/seed" 2>/dev/null || echo 1)
-ops=${REXT2_DIOWRITE_OPS:-80}
+ops=${REXT2_DIOWRITE_OPS:-$(quick_or 40 80)}
 tmp=/tmp/rext2-dw
 rm -rf "$tmp" && mkdir -p "$tmp"
 
@@ -37,7 +37,7 @@ workload() {
 	mark "$label"
 	mnt rext2 "$dev" "$m" rw || { fail "$label: rw mount"; return; }
 	lbsz=$(blockdev --getss "$dev")
-	stats=/sys/kernel/debug/rext2/$(basename "$dev")
+	stats=$REXT2_DIO_STATS
 	[ -r "$stats" ] || { fail "$label: no counters file $stats"; umount "$m"; return; }
 	cp "$stats" "$tmp/before"
 	py "$REXT2_ROOT/tests/lib/diowrite.py" "$m" --prefix w --seed "$s" --ops "$ops" \
@@ -65,7 +65,7 @@ workload() {
 }
 
 final=()
-for bs in 1024 2048 4096; do
+for bs in $(block_sizes 1024 2048 4096); do
 	img_label=b$bs
 	img=$tmp/$img_label.img
 	mkdir -p "$tmp/exp-$img_label"

@@ -19,6 +19,8 @@ fi
 pins() { awk '$1 == "nr_foll_pin_acquired" { a = $2 } $1 == "nr_foll_pin_released" { r = $2 } END { print a - r }' /proc/vmstat; }
 attach_rw_lbs() { losetup -f --show -b "$2" "$1" | tee -a "$T_LOOPS"; }
 counter() { awk -v k="$2" '$1 == k { print $2 }' "$1"; }
+# counter_delta BEFORE NOW NAME: how much counter NAME grew since the copy BEFORE.
+counter_delta() { echo $(($(counter "$2" "$3") - $(counter "$1" "$3"))); }
 
 mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
 pins_before=$(pins)
@@ -64,24 +66,25 @@ for label in default lbs512; do
 	if [ "$label" = lbs512 ]; then dev=$(attach_rw_lbs "$img" 512); else dev=$(attach_rw "$img"); fi
 	m=$T_MNT/$label
 	mnt rext2 "$dev" "$m" rw || { fail "$label: rw mount"; continue; }
-	stats=/sys/kernel/debug/rext2/$(basename "$dev")
+	stats=$REXT2_DIO_STATS
 	[ -r "$stats" ] || { fail "$label: no counters file $stats"; umount "$m"; continue; }
+	cp "$stats" "$tmp/counters-before"
 	mark "$label"
 	if [ "$label" = lbs512 ]; then
 		fio_run "$jobs/verify-psync.fio" "$m/psync"
 	else
 		fio_run "$jobs/verify-libaio.fio" "$m/libaio"
 		fio_run "$jobs/verify-uring.fio" "$m/uring"
-		queued=$(counter "$stats" aio_queued)
-		completed=$(counter "$stats" aio_completed)
-		note "AIO and io_uring direct requests: $queued queued, $completed completed from a bio, $(counter "$stats" aio_completed_sync) in the submitter"
+		queued=$(counter_delta "$tmp/counters-before" "$stats" aio_queued)
+		completed=$(counter_delta "$tmp/counters-before" "$stats" aio_completed)
+		note "AIO and io_uring direct requests: $queued queued, $completed completed from a bio ($(counter_delta "$tmp/counters-before" "$stats" aio_completed_inline) of them in the bio's completion), $(counter_delta "$tmp/counters-before" "$stats" aio_completed_sync) in the submitter"
 		[ "$queued" -gt 0 ] || fail "no AIO or io_uring request was queued (aio_queued 0)"
 		[ "$queued" = "$completed" ] || fail "aio_queued $queued but aio_completed $completed"
 		fio_run "$jobs/mixed.fio" "$m/mixed"
 	fi
 	note "$label counters: $(tr '\n' ' ' <"$stats")"
-	[ "$(counter "$stats" errors)" = 0 ] || fail "$label: the engine counted failed requests"
-	[ "$(counter "$stats" writes)" -gt 0 ] || fail "$label: no direct writes counted"
+	[ "$(counter_delta "$tmp/counters-before" "$stats" errors)" = 0 ] || fail "$label: the engine counted failed requests"
+	[ "$(counter_delta "$tmp/counters-before" "$stats" writes)" -gt 0 ] || fail "$label: no direct writes counted"
 	umount "$m" || { fail "$label: umount"; continue; }
 	check_fs "$label" "$img"
 	losetup -d "$dev"

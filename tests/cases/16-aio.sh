@@ -16,14 +16,14 @@ pins() { awk '$1 == "nr_foll_pin_acquired" { a = $2 } $1 == "nr_foll_pin_release
 mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
 pins_before=$(pins)
 
-for bs in 1024 4096; do
+for bs in $(block_sizes 1024 4096); do
 	mark "aio at ${bs}-byte blocks"
 	img=/tmp/rext2-aio-$bs.img
 	cp "$REXT2_WORK/empty-$bs.img" "$img"
 	dev=$(attach_rw "$img")
 	m=$T_MNT/aio$bs
 	mnt rext2 "$dev" "$m" rw || { fail "$bs: rw mount"; continue; }
-	py "$REXT2_ROOT/tests/lib/aio.py" "$m" "/sys/kernel/debug/rext2/$(basename "$dev")" ||
+	py "$REXT2_ROOT/tests/lib/aio.py" "$m" "$REXT2_DIO_STATS" ||
 		fail "$bs: aio.py"
 	sum=$(md5sum <"$m/aio-data")
 	umount "$m" || { fail "$bs: umount"; continue; }

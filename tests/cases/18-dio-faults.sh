@@ -39,7 +39,7 @@ echo N >$fi/fail_page_alloc/ignore-gfp-wait
 echo 0 >$fi/fail_page_alloc/min-order
 for d in failslab fail_page_alloc fail_make_request; do echo 0 >"$fi/$d/verbose"; done
 echo 1 >"/sys/block/$(basename "$dev")/make-it-fail"
-py "$REXT2_ROOT/tests/lib/diofault.py" "$T_MNT/f" "$fi/rext2/$(basename "$dev")" || fail "fault injection"
+py "$REXT2_ROOT/tests/lib/diofault.py" "$T_MNT/f" "$REXT2_DIO_STATS" || fail "fault injection"
 restore_faults
 umount "$T_MNT/f" || fail "umount"
 out=$(e2fsck -fn "$img" 2>&1) || { fail "e2fsck -fn"; printf '%s\n' "$out" | head -n 30 | sed 's/^/# /'; }

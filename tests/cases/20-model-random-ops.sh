@@ -21,8 +21,8 @@
 
 fsmodel=$REXT2_WORK/bin/rext2-fsmodel
 seed=${REXT2_SEED:-$(cat "$REXT2_WORK/seed" 2>/dev/null || echo 20261123)}
-ops=${REXT2_FSMODEL_OPS:-2000}
-rops=${REXT2_FSMODEL_REVERSE_OPS:-400}
+ops=${REXT2_FSMODEL_OPS:-$(quick_or 500 2000)}
+rops=${REXT2_FSMODEL_REVERSE_OPS:-$(quick_or 100 400)}
 tmp=/tmp/rext2-model
 ref=$T_MNT/ref
 
@@ -90,7 +90,7 @@ if [ $rc -ne 1 ] || ! printf '%s\n' "$out" | grep -q 'content differs'; then
 fi
 umount "$T_MNT/self"
 
-for bs in 1024 2048 4096; do
+for bs in $(block_sizes 1024 2048 4096); do
 	img=$tmp/model-$bs.img
 	m=$T_MNT/rw-$bs
 

@@ -20,8 +20,8 @@ operations, and at the end, the whole file is compared both ways.
 The data written never contains a 0xAA byte (the pattern test images are
 filled with before mkfs), so a 0xAA in anything read back is stale data.
 
-With the mount's counters file (/sys/kernel/debug/rext2/<dev>, found from
-the file's device unless --counters says otherwise), every direct write
+With the engine counters file (/sys/kernel/debug/rext2/dio, used when
+readable, unless --counters says otherwise), every direct write
 is also checked against what DIO-SPEC predicts from the file's block map
 (which the model tracks): "writes" +1, "write_bytes" + the bytes before
 the first hole inside i_size, "buffered_fallbacks" +1 if a hole stopped
@@ -104,9 +104,8 @@ class Workload:
         self.path = os.path.join(a.mnt, self.name)
         self.counters = None
         if a.counters == "auto":
-            maj, mnr = device_of(a.mnt)
-            p = f"/sys/kernel/debug/rext2/loop{mnr}"
-            if maj == 7 and os.access(p, os.R_OK):
+            p = "/sys/kernel/debug/rext2/dio"
+            if os.access(p, os.R_OK):
                 self.counters = p
         elif a.counters != "none":
             self.counters = a.counters

@@ -8,7 +8,7 @@ The base image is parsed here (no e2fsprogs): the superblock at byte 1024,
 the group descriptors, the block and inode bitmaps, every in-use inode and
 its block map (i_block, indirect, double and triple indirect blocks), and
 every directory block, with the path of each inode.  Case I of COUNT
-changes one targeted thing, in class CLASSES[I % 7]:
+changes one targeted thing (class multi: several), in class CLASSES[I % 8]:
 
   super     a superblock field: counts, log block size, blocks/inodes per
             group, first data block, revision, inode size, first inode,
@@ -33,8 +33,11 @@ changes one targeted thing, in class CLASSES[I % 7]:
   bitmap    block bitmap (used blocks or metadata marked free, free blocks
             marked used, padding bits past the last block cleared, all 0,
             all 1) and inode bitmap (in-use, reserved and padding bits)
+  multi     two to four corruptions in one image: block maps that point at
+            metadata, past the device or at a block the map already holds
+            (the same block twice), alone or with one of any other class
 
-Within a class the kinds of change are taken in a seeded order, so COUNT/7
+Within a class the kinds of change are taken in a seeded order, so COUNT/8
 cases per class cover as many different kinds as possible; which inode,
 entry or block is hit is drawn from a generator seeded by (seed, I).  The
 same base layout, seed and I always give the same corruption, so a range
@@ -57,7 +60,7 @@ import struct
 import sys
 
 SB = 1024
-CLASSES = ("super", "gdesc", "inode", "iblock", "dirent", "indirect", "bitmap")
+CLASSES = ("super", "gdesc", "inode", "iblock", "dirent", "indirect", "bitmap", "multi")
 
 S_IFMT = 0o170000
 S_IFSOCK, S_IFLNK, S_IFREG, S_IFBLK = 0o140000, 0o120000, 0o100000, 0o060000
@@ -161,8 +164,9 @@ class Dirent:
 
 
 class Fs:
-    def __init__(self, data):
+    def __init__(self, data, max_visits=None):
         self.data = data
+        self.visits_left = max_visits   # None: no limit (a clean base)
         s = lambda name: self.u(SB + SBF[name][0], SBF[name][1])
         if len(data) < 2048 or s("s_magic") != 0xEF53:
             raise ValueError("not an ext2 image")
@@ -183,6 +187,7 @@ class Fs:
         self.itb = (self.ipg * self.isize + self.bs - 1) // self.bs
         self.gdt = self.first + 1
         self.gdt_blocks = (self.groups * 32 + self.bs - 1) // self.bs
+        self.resgdt = s("s_reserved_gdt_blocks") if s("s_feature_compat") & 0x10 else 0
         self.gd = []
         for g in range(self.groups):
             off = self.gdt * self.bs + 32 * g
@@ -250,6 +255,10 @@ class Fs:
         span = [1, ppb, ppb * ppb, ppb ** 3]
 
         def visit(off, v, label, level, lblk, meta):
+            if self.visits_left is not None:
+                self.visits_left -= 1
+                if self.visits_left < 0:
+                    raise ValueError("block maps too large to walk (loops?)")
             slot = Slot(off, v, label, level, node, meta, past_eof=lblk >= nblocks)
             node.slots.append(slot)
             if v == 0 or v >= self.blocks:
@@ -412,6 +421,7 @@ def block_values(fs):
         ("inode-bitmap", g0["bg_inode_bitmap"]),
         ("inode-table", g0["bg_inode_table"]),
         ("inode-table-mid", g0["bg_inode_table"] + fs.itb // 2),
+        ("reserved-gdt", lambda m, c: fs.gdt + fs.gdt_blocks if fs.resgdt else m.pick([])),
         ("own-table-block", lambda m, c: own_table_block(fs, c)),
         ("last-block", fs.blocks - 1),
         ("blocks-count", fs.blocks),
@@ -684,6 +694,15 @@ def iblock_recipes(fs):
                 m.put("%s %s" % (node.name(), s.label), s.off, "<I", resolve(m, v, s))
             R.append(("%s-%s" % (where, name), run))
 
+    def dup(m):
+        """The same block twice in one file's map: a later data pointer set
+        to an earlier one (direct or inside an indirect block)."""
+        node = m.pick_node([n for n in fs.nodes("file", "dir") if len(n.data) > 1])
+        slots = [x for x in node.slots if x.level == 0 and x.value]
+        a, b = sorted(m.rng.sample(slots, 2), key=lambda x: x.off)
+        m.put("%s %s (same block as %s)" % (node.name(), b.label, a.label), b.off, "<I", a.value)
+    R.append(("same-block-twice", dup))
+
     def fast_text(name, gen):
         def run(m):
             node = m.pick(n for n in fs.nodes("symlink") if fs.is_fast_symlink(n))
@@ -942,10 +961,51 @@ def bitmap_recipes(fs):
     return R
 
 
+# Values of a block pointer that a map must never be followed to.
+BAD_MAP_VALUES = ("superblock", "descriptors", "reserved-gdt", "block-bitmap", "inode-bitmap",
+                  "inode-table", "inode-table-mid", "own-table-block", "group1-meta",
+                  "blocks-count", "past-end", "huge", "bit31", "own-data", "self", "parent",
+                  "own-ind", "own-top")
+
+
+def multi_recipes(fs):
+    """Two to four corruptions in one image: bad block maps (metadata, past
+    the device, the same block twice), with or without one of any class."""
+    maps = [(k, r) for k, r in iblock_recipes(fs) + indirect_recipes(fs)
+            if k == "same-block-twice" or k.split("-", 1)[-1] in BAD_MAP_VALUES
+            or any(k.endswith("-" + v) for v in BAD_MAP_VALUES)]
+    anything = [(k, r) for c in CLASSES if c != "multi" for k, r in RECIPES[c](fs)]
+    R = []
+
+    def combo(name, nmaps, nany):
+        def run(m):
+            picked = m.rng.sample(maps, nmaps) + m.rng.sample(anything, nany)
+            done = 0
+            for k, r in picked:
+                before = len(m.notes)
+                try:
+                    r(m)
+                except NotApplicable:
+                    continue
+                if len(m.notes) > before:
+                    m.notes[before] = "[%s] %s" % (k, m.notes[before])
+                    done += 1
+            if done < 2:
+                raise NotApplicable
+        R.append((name, run))
+    combo("maps-2", 2, 0)
+    combo("maps-3", 3, 0)
+    combo("maps-4", 4, 0)
+    combo("maps-2-any-1", 2, 1)
+    combo("maps-1-any-1", 1, 1)
+    combo("maps-3-any-1", 3, 1)
+    return R
+
+
 RECIPES = {
     "super": super_recipes, "gdesc": gdesc_recipes, "inode": inode_recipes,
     "iblock": iblock_recipes, "dirent": dirent_recipes,
-    "indirect": indirect_recipes, "bitmap": bitmap_recipes,
+    "indirect": indirect_recipes, "bitmap": bitmap_recipes, "multi": multi_recipes,
 }
 
 

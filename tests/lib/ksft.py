@@ -4,6 +4,7 @@
 and the engine's debugfs counters."""
 import errno
 import json
+import os
 
 fails = 0
 
@@ -49,6 +50,13 @@ def save_and_require(results, out, must):
 
 def exit_status():
     return 1 if fails else 0
+
+
+def counters_path(dev=None):
+    """The engine counters file (the one place that knows where the
+    counters are). They are engine-wide, so `dev` does not matter: compare
+    a copy taken before with one taken after."""
+    return "/sys/kernel/debug/rext2/dio"
 
 
 def counters(path):

@@ -54,7 +54,7 @@ fn find_bit(bm: &[u8], start: usize, end: usize, want: bool) -> Option<usize> {
     let mut i = start;
     while i < end {
         let byte = i / 8;
-        let hit = if i.is_multiple_of(64) {
+        let hit = if i % 64 == 0 {
             word_at(bm, byte).map(|w| (w ^ flip64, 64))
         } else {
             None

@@ -108,7 +108,7 @@ fn parse(block: &[u8], offset: usize) -> Result<Entry<'_>, DirError> {
         return Err(rec_err(room));
     };
     let rec_len = decode_rec_len(rec_len, block.len());
-    if rec_len < HEADER_LEN + 4 || !rec_len.is_multiple_of(4) || rec_len > room {
+    if rec_len < HEADER_LEN + 4 || rec_len % 4 != 0 || rec_len > room {
         return Err(rec_err(rec_len));
     }
     let name_len = usize::from(name_len);

@@ -13,3 +13,4 @@ pub(crate) mod group;
 pub(crate) mod inode;
 pub(crate) mod le;
 pub(crate) mod superblock;
+pub(crate) mod zones;

@@ -36,6 +36,9 @@ pub(crate) const RO_COMPAT_BTREE_DIR: u32 = 0x0004;
 pub(crate) const RO_COMPAT_SUPP: u32 =
     RO_COMPAT_SPARSE_SUPER | RO_COMPAT_LARGE_FILE | RO_COMPAT_BTREE_DIR;
 
+/// COMPAT: the resize inode owns reserved descriptor blocks.
+pub(crate) const COMPAT_RESIZE_INODE: u32 = 0x0010;
+
 /// Directory entries carry a file type byte.
 pub(crate) const INCOMPAT_FILETYPE: u32 = 0x0002;
 /// Group descriptors are spread over meta block groups.
@@ -126,6 +129,9 @@ pub(crate) struct RawSuper {
     pub(crate) feature_incompat: u32,
     pub(crate) feature_ro_compat: u32,
     pub(crate) first_meta_bg: u32,
+    /// `s_reserved_gdt_blocks`: blocks kept after the descriptor table
+    /// (in every group with a superblock copy) for online resizing.
+    pub(crate) reserved_gdt_blocks: u16,
     pub(crate) uuid: [u8; 16],
 }
 
@@ -170,6 +176,7 @@ impl RawSuper {
             feature_incompat: if dynamic { g32(96) } else { 0 },
             feature_ro_compat: if dynamic { g32(100) } else { 0 },
             first_meta_bg: if dynamic { g32(260) } else { 0 },
+            reserved_gdt_blocks: if dynamic { g16(206) } else { 0 },
             uuid: {
                 let mut u = [0u8; 16];
                 for (d, s) in u.iter_mut().zip(b.get(104..120).unwrap_or(&[])) {
@@ -257,6 +264,10 @@ pub(crate) struct Geometry {
     pub(crate) filetype: bool,
     pub(crate) meta_bg: bool,
     pub(crate) first_meta_bg: u32,
+    /// Reserved descriptor blocks after the descriptor table of every
+    /// group with a superblock copy (only with `resize_inode`, and only if
+    /// sane: at most a block's worth of pointers, as ext4 requires).
+    pub(crate) reserved_gdt: u32,
     /// RO_COMPAT bits rext2 does not know: the fs may only be mounted read-only.
     pub(crate) unknown_ro_compat: u32,
 }
@@ -326,6 +337,13 @@ impl Geometry {
             filetype: sb.feature_incompat & INCOMPAT_FILETYPE != 0,
             meta_bg: sb.feature_incompat & INCOMPAT_META_BG != 0,
             first_meta_bg: sb.first_meta_bg,
+            reserved_gdt: if sb.feature_compat & COMPAT_RESIZE_INODE != 0
+                && u32::from(sb.reserved_gdt_blocks) <= block_size / 4
+            {
+                sb.reserved_gdt_blocks.into()
+            } else {
+                0
+            },
             unknown_ro_compat: sb.feature_ro_compat & !RO_COMPAT_SUPP,
         })
     }

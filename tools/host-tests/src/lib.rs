@@ -31,3 +31,5 @@ mod test_encode;
 mod test_inode;
 #[cfg(test)]
 mod test_superblock;
+#[cfg(test)]
+mod test_zones;

@@ -48,7 +48,7 @@ impl Model {
 
 impl BioSink for Model {
     type Page = usize;
-    fn new_bio(&mut self, block: u64) {
+    fn new_bio(&mut self, block: u64, _pos: u64) {
         assert!(!self.open, "two bios open");
         self.open = true;
         self.in_bio = 0;
@@ -354,4 +354,33 @@ fn worked_example_c_hole_breaks_the_bio() {
         .count();
     assert_eq!(bios, 2);
     assert!(m.events.contains(&Ev::Zero(1, 0, 4096)));
+}
+
+/// The engine refuses mappings that cannot be right (issue: a C
+/// `get_block` is not trusted with the disk).
+#[test]
+fn mapping_checks() {
+    use crate::dio::plan::{check_mapping, BadMapping};
+    // (pblk, len, new, max, create, dev_blocks) -> verdict
+    let cases = [
+        ((10, 4, false, 4, false, 100), Ok(())),
+        ((10, 4, true, 4, true, 100), Ok(())),
+        ((96, 4, false, 8, false, 100), Ok(())),
+        ((10, 0, false, 4, false, 100), Err(BadMapping::ZeroLength)),
+        ((10, 5, false, 4, false, 100), Err(BadMapping::TooLong)),
+        ((97, 4, false, 8, false, 100), Err(BadMapping::PastDevice)),
+        ((100, 1, false, 1, false, 100), Err(BadMapping::PastDevice)),
+        (
+            (u64::MAX, 2, false, 2, false, u64::MAX),
+            Err(BadMapping::PastDevice),
+        ),
+        ((10, 1, true, 1, false, 100), Err(BadMapping::NewUnasked)),
+    ];
+    for ((pblk, len, new, max, create, dev), want) in cases {
+        assert_eq!(
+            check_mapping(pblk, len, new, max, create, dev),
+            want,
+            "pblk {pblk} len {len} new {new} max {max} create {create} dev {dev}"
+        );
+    }
 }

@@ -32,7 +32,7 @@ struct Model {
 
 impl BioSink for Model {
     type Page = usize;
-    fn new_bio(&mut self, block: u64) {
+    fn new_bio(&mut self, block: u64, _pos: u64) {
         assert!(self.open.is_none(), "two bios open");
         self.open = Some((block, 0));
     }
