@@ -1,0 +1,244 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Power-loss testing with dm-log-writes: a workload that records what it
+made durable, and a replayer of the log written from the kernel's format
+(Documentation/admin-guide/device-mapper/log-writes.rst; the on-disk
+layout is in drivers/md/dm-log-writes.c: a super block in the log's
+first sector {le64 magic 0x6a736677736872, le64 version 1, le64
+nr_entries, le32 sectorsize}, then per entry one sector holding {le64
+sector, le64 nr_sectors, le64 flags, le64 data_len} (a mark's name
+follows it in the same sector) and, unless it is a discard or a mark,
+nr_sectors sectors of the data written; sectors in units of sectorsize;
+flags FLUSH 1, FUA 2, DISCARD 4, MARK 8, METADATA 16). Writes enter the
+log as they complete, flushes when they complete, after every write that
+completed before them; a mark when it is sent.
+
+  powerlog.py workload MOUNTDIR DMNAME JOURNAL --seed N --steps N
+      On files f0..f2 (existing, empty) of MOUNTDIR: buffered writes +
+      fsync, O_DIRECT writes + fsync, O_DIRECT writes on an O_DSYNC fd,
+      buffered and O_DIRECT pwritev2(RWF_DSYNC), AIO O_DIRECT RWF_DSYNC
+      overwrites of blocks an unsynced buffered write allocated, into
+      holes inside i_size
+      and past EOF, mixed with unsynced writes to a file "noise". After
+      each durable step returns: "dmsetup message DMNAME 0 mark mK", and
+      the regions it made durable go to JOURNAL (JSON lines). Regions
+      never overlap, so what a mark made durable stays so.
+
+  powerlog.py check LOG BASE_IMAGE JOURNAL WORKDIR [--every K]
+      Replays the log onto a copy of BASE_IMAGE up to every flush or FUA
+      entry (and the end); at each point, on a copy: e2fsck -fy, then
+      e2fsck -fn must be clean; mounted read-only with rext2, every region
+      of every mark logged before the point must read back intact.
+      Prints "replay points: N checked, N needed repair, N lost bytes".
+"""
+import argparse
+import json
+import os
+import random
+import shutil
+import struct
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from faultio import Aio, Buf, pattern  # noqa: E402
+
+MAGIC = 0x6a736677736872
+FLUSH, FUA, DISCARD, MARK = 1, 2, 4, 8
+RWF_DSYNC = 0x2
+
+
+def workload(a):
+    rnd = random.Random(a.seed)
+    files = [os.path.join(a.mnt, f"f{i}") for i in range(3)]
+    cursor = [0, 0, 0]
+    bs = os.statvfs(a.mnt).f_bsize
+    noise = os.open(os.path.join(a.mnt, "noise"), os.O_RDWR | os.O_CREAT, 0o644)
+    buf = Buf(64 << 10)
+    jr = open(a.journal, "w")
+    ctx = Aio()
+    marks = 0
+    for k in range(a.steps):
+        f = rnd.randrange(3)
+        kind = rnd.choice(["buf+fsync", "dio+fsync", "dio-odsync", "buf-rwf_dsync", "dio-rwf_dsync", "hole",
+                           "aio-dsync"])
+        n = rnd.randint(1, 12) * bs
+        off = cursor[f] + rnd.choice([0, 0, bs, 5 * bs, 40 * bs])
+        path = files[f]
+        tag = 100 + k
+        data = pattern(tag, off, n)
+        if kind == "aio-dsync":
+            # Blocks allocated by an unsynced buffered write, then
+            # overwritten by an AIO O_DIRECT RWF_DSYNC write (queued: the
+            # engine's completion must sync the inode and block map).
+            bfd = os.open(path, os.O_RDWR)
+            os.pwrite(bfd, pattern(5000 + k, off, n), off)
+            os.close(bfd)
+            fd = os.open(path, os.O_RDWR | os.O_DIRECT)
+            buf.fill(data)
+            r = ctx.rw([("w", fd, buf, n, off, RWF_DSYNC)])[0]
+        elif kind == "hole":
+            # Grow i_size past the region first, then an O_DIRECT
+            # RWF_DSYNC write into the hole that leaves.
+            fd = os.open(path, os.O_RDWR | os.O_DIRECT)
+            os.ftruncate(fd, off + n + rnd.randint(1, 8) * bs)
+            buf.fill(data)
+            r = os.pwritev(fd, [memoryview(buf.m)[:n]], off, RWF_DSYNC)
+        elif kind.startswith("dio"):
+            flags = os.O_RDWR | os.O_DIRECT | (os.O_DSYNC if kind == "dio-odsync" else 0)
+            fd = os.open(path, flags)
+            buf.fill(data)
+            r = os.pwritev(fd, [memoryview(buf.m)[:n]], off, RWF_DSYNC if kind == "dio-rwf_dsync" else 0)
+            if kind == "dio+fsync":
+                os.fsync(fd)
+        else:
+            fd = os.open(path, os.O_RDWR)
+            r = os.pwritev(fd, [data], off, RWF_DSYNC if kind == "buf-rwf_dsync" else 0)
+            if kind == "buf+fsync":
+                os.fsync(fd)
+        os.close(fd)
+        if r != n:
+            print(f"FAIL: step {k} {kind}: wrote {r} of {n}")
+            return 1
+        cursor[f] = max(cursor[f], off + n)
+        marks += 1
+        subprocess.run(["dmsetup", "message", a.dmname, "0", "mark", f"m{k}"], check=True)
+        jr.write(json.dumps({"mark": f"m{k}", "kind": kind, "file": f"f{f}", "off": off, "len": n,
+                             "tag": tag}) + "\n")
+        # Unsynced noise between the durable steps.
+        if rnd.random() < 0.6:
+            os.pwrite(noise, pattern(9000 + k, 0, 4 * bs), rnd.randrange(0, 64) * bs)
+    jr.close()
+    os.close(noise)
+    print(f"workload: {a.steps} durable steps, {marks} marks")
+    return 0
+
+
+def read_log(path):
+    """[(flags, sector, nr_sectors, data_offset_in_log, mark_name)], sectorsize."""
+    with open(path, "rb") as f:
+        magic, version, nr, ss = struct.unpack("<QQQI", f.read(28))
+        if magic != MAGIC or version != 1:
+            raise SystemExit(f"FAIL: {path}: not a dm-log-writes log (magic {magic:#x} version {version})")
+        entries = []
+        pos = ss
+        for _ in range(nr):
+            f.seek(pos)
+            sector, nsec, flags, dlen = struct.unpack("<QQQQ", f.read(32))
+            name = f.read(dlen).decode(errors="replace") if flags & MARK else None
+            pos += ss
+            entries.append((flags, sector, nsec, pos, name))
+            if not flags & (DISCARD | MARK):
+                pos += nsec * ss
+        return entries, ss
+
+
+def run(cmd):
+    return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def check(a):
+    entries, ss = read_log(a.log)
+    journal = [json.loads(line) for line in open(a.journal)]
+    by_mark = {j["mark"]: j for j in journal}
+    work = os.path.join(a.workdir, "replay.img")
+    point = os.path.join(a.workdir, "point.img")
+    mnt = os.path.join(a.workdir, "mnt")
+    os.makedirs(mnt, exist_ok=True)
+    shutil.copyfile(a.base, work)
+    points = [i for i, e in enumerate(entries) if e[0] & (FLUSH | FUA)]
+    points = points[::a.every] + [len(entries) - 1]
+    nflush = sum(1 for e in entries if e[0] & FLUSH)
+    nfua = sum(1 for e in entries if e[0] & FUA)
+    print(f"# log: {len(entries)} entries, {nflush} flushes, {nfua} FUA, "
+          f"{sum(1 for e in entries if e[0] & MARK)} marks, sector size {ss}; {len(points)} replay points", flush=True)
+    checked = repaired = lost = bad = 0
+    applied = 0
+    durable = []
+    with open(a.log, "rb") as log, open(work, "r+b") as img:
+        for p in sorted(set(points)):
+            while applied <= p:
+                flags, sector, nsec, dpos, name = entries[applied]
+                if flags & MARK:
+                    if name in by_mark:
+                        durable.append(by_mark[name])
+                elif flags & DISCARD:
+                    img.seek(sector * ss)
+                    img.write(bytes(nsec * ss))
+                elif nsec:
+                    log.seek(dpos)
+                    img.seek(sector * ss)
+                    img.write(log.read(nsec * ss))
+                applied += 1
+            img.flush()
+            shutil.copyfile(work, point)
+            fy = run(["e2fsck", "-fy", point])
+            if fy.returncode not in (0, 1):
+                bad += 1
+                print(f"FAIL: point {p}: e2fsck -fy exit {fy.returncode}:\n{fy.stdout[-1500:]}")
+                continue
+            repaired += fy.returncode == 1
+            fn = run(["e2fsck", "-fn", point])
+            if fn.returncode != 0:
+                bad += 1
+                print(f"FAIL: point {p}: e2fsck -fn after -fy exit {fn.returncode}:\n{fn.stdout[-1500:]}")
+                continue
+            lost += check_regions(p, point, mnt, durable)
+            checked += 1
+    print(f"replay points: {checked} checked, {repaired} needed repair by e2fsck -fy, "
+          f"{len(durable)} durable writes, {lost} lost bytes, {bad} failed fsck", flush=True)
+    return 1 if lost or bad or checked == 0 else 0
+
+
+def check_regions(p, image, mnt, durable):
+    dev = run(["losetup", "-f", "--show", "-r", image]).stdout.strip()
+    lost = 0
+    try:
+        m = run(["mount", "-t", "rext2", "-o", "ro", dev, mnt])
+        if m.returncode != 0:
+            print(f"FAIL: point {p}: rext2 mount: {m.stdout}")
+            return sum(j["len"] for j in durable) or 1
+        try:
+            for j in durable:
+                path = os.path.join(mnt, j["file"])
+                try:
+                    with open(path, "rb") as f:
+                        f.seek(j["off"])
+                        got = f.read(j["len"])
+                except OSError as e:
+                    got = b""
+                    print(f"# point {p}: {j['file']}: {e}")
+                want = pattern(j["tag"], j["off"], j["len"])
+                if got != want:
+                    bad = sum(1 for x, y in zip(got, want) if x != y) + len(want) - len(got)
+                    lost += bad
+                    print(f"FAIL: point {p}: {j['kind']} write {j['mark']} to {j['file']} "
+                          f"@{j['off']:#x}+{j['len']:#x}: {bad} bytes lost (read {len(got)})")
+        finally:
+            run(["umount", mnt])
+    finally:
+        run(["losetup", "-d", dev])
+    return lost
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    w = sub.add_parser("workload")
+    w.add_argument("mnt")
+    w.add_argument("dmname")
+    w.add_argument("journal")
+    w.add_argument("--seed", type=int, default=1)
+    w.add_argument("--steps", type=int, default=20)
+    c = sub.add_parser("check")
+    c.add_argument("log")
+    c.add_argument("base")
+    c.add_argument("journal")
+    c.add_argument("workdir")
+    c.add_argument("--every", type=int, default=1)
+    a = ap.parse_args()
+    return workload(a) if a.cmd == "workload" else check(a)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
