@@ -83,17 +83,6 @@ impl<T: FileSystem> Inode<T> {
         self.0.get()
     }
 
-    pub(super) fn sb_ptr(&self) -> *mut sys::super_block {
-        // SAFETY: a live inode has a live `i_sb`.
-        unsafe { (*self.as_ptr()).i_sb }
-    }
-
-    /// The inode number.
-    pub(crate) fn ino(&self) -> u64 {
-        // SAFETY: `i_ino` is fixed for a live inode.
-        unsafe { (*self.as_ptr()).i_ino }
-    }
-
     /// The superblock this inode belongs to.
     pub(crate) fn sb(&self) -> &SuperBlock<T> {
         // SAFETY: type invariant: `i_sb` is a superblock of `T`, live as
@@ -311,17 +300,6 @@ impl<T: FileSystem> Inode<T> {
     }
 
     /// `i_size`.
-    pub(crate) fn size(&self) -> i64 {
-        // SAFETY: `i_size_read` is the synchronised way to read `i_size`.
-        unsafe { sys::rext2_i_size_read(self.as_ptr()) }
-    }
-
-    /// log2 of the filesystem block size.
-    pub(crate) fn block_bits(&self) -> u32 {
-        // SAFETY: `i_blkbits` is set at inode creation and not changed.
-        u32::from(unsafe { (*self.as_ptr()).i_blkbits })
-    }
-
     /// Looks up inode `ino`, reading it with `T::read_inode` if it is not
     /// in the inode cache yet.
     pub(crate) fn iget(sb: &SuperBlock<T>, ino: u64) -> Result<ARef<Self>> {
