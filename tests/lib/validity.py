@@ -291,13 +291,12 @@ def op_truncate(path, size):
 # Operations, grouped by mount (those of one group leave the image as the
 # first found it, or change only the same blocks).
 OPS = [
-    [("dio-write", op_dio_write), ("aio-write", lambda p, o: op_aio(p, o, True))],
-    [("buffered-write-fsync", op_buf_write)],
-    [("mmap-write-msync", op_mmap_write)],
+    [("dio-write", op_dio_write), ("aio-write", lambda p, o: op_aio(p, o, True)),
+     ("buffered-write-fsync", op_buf_write), ("mmap-write-msync", op_mmap_write)],
     [("buffered-read", op_buf_read), ("dio-read", op_dio_read),
      ("aio-read", lambda p, o: op_aio(p, o, False))],
-    [("truncate-into", lambda p, o: op_truncate(p, o + 100))],
-    [("truncate-0", lambda p, o: op_truncate(p, 0))],
+    [("truncate-into", lambda p, o: op_truncate(p, o + 100)),
+     ("truncate-0", lambda p, o: op_truncate(p, 0))],
 ]
 only = os.environ.get("REXT2_VALIDITY_OPS")     # a comma-separated subset, for debugging
 if only:
