@@ -333,7 +333,9 @@ def describe(b):
 def compare(before, after, op):
     """Fails on changes outside what the victims own."""
     owned = set().union(*own.values())
-    owned |= {vtarget[v] for v in victims if v in ("v-shared-d", "v-shared-i")}
+    # The shared blocks are the victims' by their maps: d and i write into
+    # theirs, truncating v-shared-p frees its "IND" block (keep-b's).
+    owned |= {vtarget[v] for v in victims if v.startswith("v-shared-")}
     bbm = {fs.gd[g]["bg_block_bitmap"]: g for g in range(fs.groups)}
     bad = []
     for b in range(fs.blocks):
