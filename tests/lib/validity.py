@@ -291,13 +291,12 @@ def op_truncate(path, size):
 # Operations, grouped by mount (those of one group leave the image as the
 # first found it, or change only the same blocks).
 OPS = [
-    [("dio-write", op_dio_write), ("aio-write", lambda p, o: op_aio(p, o, True))],
-    [("buffered-write-fsync", op_buf_write)],
-    [("mmap-write-msync", op_mmap_write)],
+    [("dio-write", op_dio_write), ("aio-write", lambda p, o: op_aio(p, o, True)),
+     ("buffered-write-fsync", op_buf_write), ("mmap-write-msync", op_mmap_write)],
     [("buffered-read", op_buf_read), ("dio-read", op_dio_read),
      ("aio-read", lambda p, o: op_aio(p, o, False))],
-    [("truncate-into", lambda p, o: op_truncate(p, o + 100))],
-    [("truncate-0", lambda p, o: op_truncate(p, 0))],
+    [("truncate-into", lambda p, o: op_truncate(p, o + 100)),
+     ("truncate-0", lambda p, o: op_truncate(p, 0))],
 ]
 only = os.environ.get("REXT2_VALIDITY_OPS")     # a comma-separated subset, for debugging
 if only:
@@ -334,7 +333,9 @@ def describe(b):
 def compare(before, after, op):
     """Fails on changes outside what the victims own."""
     owned = set().union(*own.values())
-    owned |= {vtarget[v] for v in victims if v in ("v-shared-d", "v-shared-i")}
+    # The shared blocks are the victims' by their maps: d and i write into
+    # theirs, truncating v-shared-p frees its "IND" block (keep-b's).
+    owned |= {vtarget[v] for v in victims if v.startswith("v-shared-")}
     bbm = {fs.gd[g]["bg_block_bitmap"]: g for g in range(fs.groups)}
     bad = []
     for b in range(fs.blocks):
