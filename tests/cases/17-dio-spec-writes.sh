@@ -23,7 +23,7 @@ mnt rext2 "$dev" "$T_MNT/w" rw || { fail "rw mount"; finish; }
 mnt rext2 "$dev4k" "$T_MNT/w4kn" rw || fail "rw mount on a 4Kn device"
 slow_args=() noslow=
 remove_slow() {
-	if [ -e "/dev/mapper/$slow" ]; then
+	if dmsetup info "$slow" >/dev/null 2>&1; then
 		umount "$T_MNT/slow" 2>/dev/null
 		dmsetup remove "$slow"
 	fi
@@ -32,9 +32,12 @@ trap 'remove_slow; cleanup' EXIT
 if command -v dmsetup >/dev/null; then
 	cp "$REXT2_WORK/empty-4096.img" "$imgslow"
 	devslow=$(attach_rw "$imgslow")
-	# dm-delay: reads at once, writes (and flushes) after 400 ms.
-	if dmsetup create "$slow" --table "0 $(blockdev --getsz "$devslow") delay $devslow 0 0 $devslow 0 400" &&
-		mnt rext2 "/dev/mapper/$slow" "$T_MNT/slow" rw; then
+	# dm-delay: reads at once, writes (and flushes) after 400 ms. The guest
+	# has no udev: no /dev/mapper link, so mount devtmpfs's /dev/dm-N.
+	if dmsetup create --noudevsync "$slow" \
+		--table "0 $(blockdev --getsz "$devslow") delay $devslow 0 0 $devslow 0 400" &&
+		dm=/dev/dm-$(dmsetup info -c --noheadings -o minor "$slow" | tr -d ' ') &&
+		mnt rext2 "$dm" "$T_MNT/slow" rw; then
 		slow_args=(--slow "$T_MNT/slow")
 	else
 		fail "dm-delay device or its rext2 mount"
