@@ -520,11 +520,6 @@ bool rext2_wbc_sync_all(const struct writeback_control *wbc)
 	return wbc->sync_mode == WB_SYNC_ALL;
 }
 
-void rext2_clean_bdev_aliases(struct super_block *sb, sector_t block, sector_t len)
-{
-	clean_bdev_aliases(sb->s_bdev, block, len);
-}
-
 bool rext2_dir_sync(struct inode *inode)
 {
 	return IS_DIRSYNC(inode);

@@ -141,7 +141,6 @@ int rext2_open_tmpfile(struct file *file, struct inode *inode);
 s64 rext2_real_seconds(void);
 bool rext2_capable_resource(void);
 bool rext2_wbc_sync_all(const struct writeback_control *wbc);
-void rext2_clean_bdev_aliases(struct super_block *sb, sector_t block, sector_t len);
 bool rext2_dir_sync(struct inode *inode);
 
 #endif /* REXT2_SHIM_H */
