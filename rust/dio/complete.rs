@@ -19,10 +19,32 @@ use crate::kernel_ext::request::{Context, Pending, Request};
 use crate::kernel_ext::vfs_inode::DioInFlight;
 use kernel::prelude::*;
 
-/// A request whose bios are submitted.
-pub(super) struct Submitted<'a> {
+/// What a submitted request is to its end: waited for, or queued for its
+/// bios to complete. [`Request`] (the general path) and
+/// [`super::simple::Queueable`] (one bio) are the two.
+pub(super) trait Flight {
+    /// Waits for the I/O and releases everything; the first bio error.
+    fn wait(self) -> Result;
+    /// Lets the bios complete the request with `pending`; if they are all
+    /// done already (or the request had to be waited for), `pending`
+    /// comes back with the result.
+    fn queue(self, pending: Pending) -> core::result::Result<(), (Pending, Result)>;
+}
+
+impl Flight for Request {
+    fn wait(self) -> Result {
+        Request::wait(self)
+    }
+
+    fn queue(self, pending: Pending) -> core::result::Result<(), (Pending, Result)> {
+        Request::queue(self, pending)
+    }
+}
+
+/// A request whose bios are submitted (or, for one bio, ready to be).
+pub(super) struct Submitted<'a, F: Flight = Request> {
     /// The request, bios possibly still in flight.
-    pub(super) io: Request,
+    pub(super) io: F,
     /// Its `i_dio_count`, ended when the request is.
     pub(super) in_flight: DioInFlight<'a>,
     /// The bytes to report (and to advance `ki_pos` by) if the bios
@@ -34,7 +56,11 @@ pub(super) struct Submitted<'a> {
 }
 
 /// Waits for the request, or queues it.
-pub(super) fn conclude<'a>(iocb: Kiocb<'a>, s: Submitted<'a>, dir: Dir) -> DioReturn<'a> {
+pub(super) fn conclude<'a, F: Flight>(
+    iocb: Kiocb<'a>,
+    s: Submitted<'a, F>,
+    dir: Dir,
+) -> DioReturn<'a> {
     if !(s.may_queue && s.bytes > 0) {
         return wait(iocb, s.io, s.in_flight, s.bytes, dir);
     }
@@ -70,9 +96,9 @@ pub(super) fn conclude<'a>(iocb: Kiocb<'a>, s: Submitted<'a>, dir: Dir) -> DioRe
 }
 
 /// The synchronous end: waits for the bios, ends the dio count.
-fn wait<'a>(
+fn wait<'a, F: Flight>(
     iocb: Kiocb<'a>,
-    io: Request,
+    io: F,
     in_flight: DioInFlight<'a>,
     bytes: usize,
     dir: Dir,

@@ -28,6 +28,7 @@ pub(crate) mod plan;
 mod read;
 mod report;
 mod rounds;
+mod simple;
 pub(crate) mod stats;
 mod target;
 mod write;

@@ -11,6 +11,7 @@
 
 use super::complete::{conclude, Submitted};
 use super::rounds;
+use super::simple::{self, Queueable};
 use super::stats::{DioStats, STATS};
 use super::{BlockMapper, Call};
 use crate::kernel_ext::bio::Dir;
@@ -25,8 +26,9 @@ pub(super) fn direct_read<'a, M: BlockMapper>(
     iter: &mut IovIter<'_>,
 ) -> DioReturn<'a> {
     match submit(c, &iocb, iter) {
-        Ok(Some(s)) => conclude(iocb, s, Dir::Read),
-        Ok(None) => DioReturn::Done(iocb, Ok(0)),
+        Ok(Started::Queued(s)) => conclude(iocb, s, Dir::Read),
+        Ok(Started::OneBio(s)) => conclude(iocb, s, Dir::Read),
+        Ok(Started::Done(r)) => DioReturn::Done(iocb, r),
         Err(e) => {
             DioStats::add(&STATS.errors, 1);
             DioReturn::Done(iocb, Err(e))
@@ -34,29 +36,69 @@ pub(super) fn direct_read<'a, M: BlockMapper>(
     }
 }
 
-/// Checks, flushes and submits; `None` if there is nothing to read.
+/// How far [`submit`] took the read.
+enum Started<'a> {
+    /// Over: the bytes read (0: nothing to read) or the bio's error,
+    /// already counted.
+    Done(Result<usize>),
+    /// Bios submitted, to be waited for or queued.
+    Queued(Submitted<'a>),
+    /// One bio of an asynchronous kiocb, to be queued.
+    OneBio(Submitted<'a, Queueable>),
+}
+
+/// Checks, flushes and submits; a read on the one-bio path is also
+/// waited for here, after the lock is dropped.
 fn submit<'a, M: BlockMapper>(
     c: &Call<'a, '_, M>,
     iocb: &Kiocb<'a>,
     iter: &mut IovIter<'_>,
-) -> Result<Option<Submitted<'a>>> {
+) -> Result<Started<'a>> {
     let count = iter.count();
     if count == 0 {
-        return Ok(None);
+        return Ok(Started::Done(Ok(0)));
     }
-    let _lock = c.flags.locking.then(|| c.inode.lock_shared());
+    let lock = c.flags.locking.then(|| c.inode.lock_shared());
     let pos = iocb.pos();
     let i_size = c.inode.size();
     if pos < 0 || pos >= i_size {
-        return Ok(None);
+        return Ok(Started::Done(Ok(0)));
     }
     let blk = rounds::block_for(c, iter, pos)?;
     if c.flags.locking {
         c.inode
             .write_and_wait(pos, pos.saturating_add(count as i64 - 1))?;
     }
+    if pos.saturating_add(count as i64) <= i_size {
+        // Begun before the mapping, as on the general path; the lock goes
+        // before the wait, as there.
+        let in_flight = c.inode.dio_begin();
+        if let Some(bio) = simple::prepare(c, iocb, iter, pos, count, blk, Dir::Read)? {
+            if !iocb.is_sync() {
+                // Submitted once the lock is gone; the dio count keeps
+                // truncate from the blocks meanwhile.
+                drop(lock);
+                return Ok(Started::OneBio(Submitted {
+                    io: Queueable {
+                        bio,
+                        defer: c.mapper.defer_completion(),
+                    },
+                    in_flight,
+                    bytes: count,
+                    may_queue: true,
+                }));
+            }
+            let bio = bio.submit();
+            drop(lock);
+            let result = bio.wait().map(|()| count);
+            drop(in_flight);
+            STATS.finished(Dir::Read, &result);
+            return Ok(Started::Done(result));
+        }
+    }
     let s = rounds::start(c, iocb, iter, pos, count, blk, Dir::Read)?;
-    Ok(Some(Submitted {
+    drop(lock);
+    Ok(Started::Queued(Submitted {
         bytes: s.bytes.min((i_size - pos) as usize),
         may_queue: true,
         ..s

@@ -42,6 +42,7 @@ pub(crate) struct DioStats {
     pub(crate) aio_completed: Atomic<u64>,
     pub(crate) aio_inline: Atomic<u64>,
     pub(crate) rounds: Atomic<u64>,
+    pub(crate) one_bio: Atomic<u64>,
     pub(crate) bad_mappings: Atomic<u64>,
     pub(crate) errors: Atomic<u64>,
 }
@@ -68,6 +69,7 @@ impl DioStats {
             aio_completed: Atomic::new(0),
             aio_inline: Atomic::new(0),
             rounds: Atomic::new(0),
+            one_bio: Atomic::new(0),
             bad_mappings: Atomic::new(0),
             errors: Atomic::new(0),
         }
@@ -98,7 +100,7 @@ impl DioStats {
     }
 
     /// `name value` lines, one per counter, in a fixed order.
-    fn rows(&self) -> [(&'static str, u64); 20] {
+    fn rows(&self) -> [(&'static str, u64); 21] {
         let g = |c: &Atomic<u64>| c.load(Relaxed);
         [
             ("reads", g(&self.reads)),
@@ -119,6 +121,7 @@ impl DioStats {
             ("aio_completed", g(&self.aio_completed)),
             ("aio_completed_inline", g(&self.aio_inline)),
             ("rounds", g(&self.rounds)),
+            ("one_bio_requests", g(&self.one_bio)),
             ("bad_mappings", g(&self.bad_mappings)),
             ("errors", g(&self.errors)),
         ]

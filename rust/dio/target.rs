@@ -29,57 +29,70 @@ impl<'a, 'c, 'm, M: BlockMapper> Target<'a, 'c, 'm, M> {
             c,
             io,
             end,
-            dev_blocks: c.bdev.bytes() >> c.inode.block_bits(),
+            dev_blocks: dev_blocks(c),
         }
     }
 
-    /// Maps, and refuses a mapping that cannot be right: none of it may
-    /// reach the device, a length of zero or longer than asked, or a new
-    /// block where nothing was to be allocated. fs/direct-io.c trusts
-    /// `get_block` here; a wrong answer would be a write to the wrong
-    /// place on disk, so the engine checks.
     fn lookup(&mut self, lblk: u64, max: u64, create: bool) -> Result<Found> {
-        let (pblk, len, new, boundary) = match self.c.mapper.map(lblk, max, create)? {
-            Mapping::Hole { .. } => return Ok(Found::Hole),
-            Mapping::Mapped {
-                pblk,
-                len,
-                new,
-                boundary,
-            } => (pblk, len, new, boundary),
-        };
-        if let Err(why) = check_mapping(pblk, len, new, max, create, self.dev_blocks) {
-            DioStats::add(&STATS.bad_mappings, 1);
-            let ino = self.c.inode.ino();
-            let dev = self.dev_blocks;
-            return Err(match why {
-                BadMapping::ZeroLength => {
-                    report::bad_mapping(ino, lblk, format_args!("zero length"))
-                }
-                BadMapping::TooLong => report::bad_mapping(
-                    ino,
-                    lblk,
-                    format_args!("{len} blocks where {max} were asked for"),
-                ),
-                BadMapping::PastDevice => report::bad_mapping(
-                    ino,
-                    lblk,
-                    format_args!("blocks {pblk}+{len} beyond the device ({dev} blocks)"),
-                ),
-                BadMapping::NewUnasked => report::bad_mapping(
-                    ino,
-                    lblk,
-                    format_args!("a new block where none was to be allocated"),
-                ),
-            });
-        }
-        Ok(Found::Mapped {
+        checked_map(self.c, lblk, max, create, self.dev_blocks)
+    }
+}
+
+/// The device's size in fs blocks of the call's inode.
+pub(super) fn dev_blocks<M: BlockMapper>(c: &Call<'_, '_, M>) -> u64 {
+    c.bdev.bytes() >> c.inode.block_bits()
+}
+
+/// Maps, and refuses a mapping that cannot be right: none of it may
+/// reach the device (`dev_blocks` fs blocks), a length of zero or longer
+/// than asked, or a new block where nothing was to be allocated.
+/// fs/direct-io.c trusts `get_block` here; a wrong answer would be a write
+/// to the wrong place on disk, so the engine checks.
+pub(super) fn checked_map<M: BlockMapper>(
+    c: &Call<'_, '_, M>,
+    lblk: u64,
+    max: u64,
+    create: bool,
+    dev_blocks: u64,
+) -> Result<Found> {
+    let (pblk, len, new, boundary) = match c.mapper.map(lblk, max, create)? {
+        Mapping::Hole { .. } => return Ok(Found::Hole),
+        Mapping::Mapped {
             pblk,
             len,
             new,
             boundary,
-        })
+        } => (pblk, len, new, boundary),
+    };
+    if let Err(why) = check_mapping(pblk, len, new, max, create, dev_blocks) {
+        DioStats::add(&STATS.bad_mappings, 1);
+        let ino = c.inode.ino();
+        let dev = dev_blocks;
+        return Err(match why {
+            BadMapping::ZeroLength => report::bad_mapping(ino, lblk, format_args!("zero length")),
+            BadMapping::TooLong => report::bad_mapping(
+                ino,
+                lblk,
+                format_args!("{len} blocks where {max} were asked for"),
+            ),
+            BadMapping::PastDevice => report::bad_mapping(
+                ino,
+                lblk,
+                format_args!("blocks {pblk}+{len} beyond the device ({dev} blocks)"),
+            ),
+            BadMapping::NewUnasked => report::bad_mapping(
+                ino,
+                lblk,
+                format_args!("a new block where none was to be allocated"),
+            ),
+        });
     }
+    Ok(Found::Mapped {
+        pblk,
+        len,
+        new,
+        boundary,
+    })
 }
 
 impl<'a, 'c, 'm, M: BlockMapper> BioSink for Target<'a, 'c, 'm, M> {

@@ -15,6 +15,7 @@
 
 use super::complete::{conclude, Submitted};
 use super::rounds;
+use super::simple::{self, Queueable};
 use super::stats::{DioStats, STATS};
 use super::{BlockMapper, Call};
 use crate::kernel_ext::bio::Dir;
@@ -31,13 +32,14 @@ pub(super) fn direct_write<'a, M: BlockMapper>(
 ) -> DioReturn<'a> {
     let count = iter.count();
     match submit(c, &iocb, iter) {
-        Ok(Some(s)) => {
+        Ok(Started::Queued(s)) => {
             if s.bytes < count {
                 DioStats::add(&STATS.fallbacks, 1);
             }
             conclude(iocb, s, Dir::Write)
         }
-        Ok(None) => DioReturn::Done(iocb, Ok(0)),
+        Ok(Started::OneBio(s)) => conclude(iocb, s, Dir::Write),
+        Ok(Started::Done(r)) => DioReturn::Done(iocb, r),
         Err(e) => {
             DioStats::add(&STATS.errors, 1);
             DioReturn::Done(iocb, Err(e))
@@ -45,15 +47,27 @@ pub(super) fn direct_write<'a, M: BlockMapper>(
     }
 }
 
-/// Checks and submits; `None` if there is nothing to write.
+/// How far [`submit`] took the write.
+enum Started<'a> {
+    /// Over: the bytes written (0: nothing to write) or the bio's error,
+    /// already counted.
+    Done(Result<usize>),
+    /// Bios submitted, to be waited for or queued.
+    Queued(Submitted<'a>),
+    /// One bio of an asynchronous kiocb, to be queued.
+    OneBio(Submitted<'a, Queueable>),
+}
+
+/// Checks and submits; a write on the one-bio path is also waited for
+/// here.
 fn submit<'a, M: BlockMapper>(
     c: &Call<'a, '_, M>,
     iocb: &Kiocb<'a>,
     iter: &mut IovIter<'_>,
-) -> Result<Option<Submitted<'a>>> {
+) -> Result<Started<'a>> {
     let count = iter.count();
     if count == 0 {
-        return Ok(None);
+        return Ok(Started::Done(Ok(0)));
     }
     let pos = iocb.pos();
     if pos < 0 {
@@ -61,8 +75,28 @@ fn submit<'a, M: BlockMapper>(
     }
     let blk = rounds::block_for(c, iter, pos)?;
     let extending = pos.saturating_add(count as i64) > c.inode.size();
+    if !extending {
+        let in_flight = c.inode.dio_begin();
+        if let Some(bio) = simple::prepare(c, iocb, iter, pos, count, blk, Dir::Write)? {
+            if !iocb.is_sync() {
+                return Ok(Started::OneBio(Submitted {
+                    io: Queueable {
+                        bio,
+                        defer: iocb.is_dsync() || c.mapper.defer_completion(),
+                    },
+                    in_flight,
+                    bytes: count,
+                    may_queue: true,
+                }));
+            }
+            let result = bio.submit().wait().map(|()| count);
+            drop(in_flight);
+            STATS.finished(Dir::Write, &result);
+            return Ok(Started::Done(result));
+        }
+    }
     let s = rounds::start(c, iocb, iter, pos, count, blk, Dir::Write)?;
-    Ok(Some(Submitted {
+    Ok(Started::Queued(Submitted {
         may_queue: !extending && s.bytes == count,
         ..s
     }))

@@ -5,7 +5,7 @@
 
 use super::alloc;
 use super::disk::block_path::BlockPath;
-use super::disk::le::{put_u32, u32_at};
+use super::disk::le::put_u32;
 use super::inode::InodeState;
 use super::validity::{self, Kind};
 use super::Ext2;
@@ -26,8 +26,17 @@ pub(super) fn map_blocks(
     max: u64,
     create: bool,
 ) -> Result<Mapping> {
-    let mut st = inode.info().state.lock();
-    map_locked(inode, &mut st, lblk, max.max(1), create)
+    let max = max.max(1);
+    {
+        let st = inode.info().state.read();
+        if let Some(m) = lookup(inode, &st, lblk, max, create)? {
+            return Ok(m);
+        }
+    }
+    // A hole to fill: again under the lock held for writing, which
+    // allocation needs (the tree may have changed in between).
+    let mut st = inode.info().state.write();
+    map_locked(inode, &mut st, lblk, max, create)
 }
 
 /// Where the walk down the tree stopped.
@@ -58,11 +67,8 @@ fn walk(inode: &Inode<Ext2>, st: &InodeState, path: BlockPath) -> Result<Walk> {
             return Ok(w);
         }
         validity::check_block(inode, Kind::Indirect, w.ptr)?;
-        let mut bh = inode.sb().bread(w.ptr.into())?;
-        let next = {
-            let l = bh.lock();
-            u32_at(l.data(), path.offsets[level] as usize * 4).ok_or(EIO)?
-        };
+        let bh = inode.sb().bread(w.ptr.into())?;
+        let next = bh.word(path.offsets[level] as usize).ok_or(EIO)?;
         w.bufs[level] = Some(bh);
         w.blocks[level] = w.ptr;
         w.ptr = next;
@@ -74,8 +80,8 @@ fn walk(inode: &Inode<Ext2>, st: &InodeState, path: BlockPath) -> Result<Walk> {
 }
 
 /// Reads `out.len()` pointers of the array at `level` from index `first`.
-fn read_ptrs(st: &InodeState, w: &mut Walk, level: usize, first: usize, out: &mut [u32]) -> Result {
-    match w.bufs.get_mut(level).and_then(|b| b.as_mut()) {
+fn read_ptrs(st: &InodeState, w: &Walk, level: usize, first: usize, out: &mut [u32]) -> Result {
+    match w.bufs.get(level).and_then(|b| b.as_ref()) {
         None => {
             let src = st.block.get(first..first + out.len()).ok_or(EIO)?;
             for (d, s) in out.iter_mut().zip(src) {
@@ -83,9 +89,8 @@ fn read_ptrs(st: &InodeState, w: &mut Walk, level: usize, first: usize, out: &mu
             }
         }
         Some(bh) => {
-            let l = bh.lock();
             for (i, p) in out.iter_mut().enumerate() {
-                *p = u32_at(l.data(), (first + i) * 4).ok_or(EIO)?;
+                *p = bh.word(first + i).ok_or(EIO)?;
             }
         }
     }
@@ -118,19 +123,41 @@ fn count_while(
     Ok(n)
 }
 
-pub(super) fn map_locked(
+/// Maps `lblk..lblk + max` with the state locked (for writing), filling a
+/// hole if `create`.
+fn map_locked(
     inode: &Inode<Ext2>,
     st: &mut InodeState,
     lblk: u64,
     max: u64,
     create: bool,
 ) -> Result<Mapping> {
+    if let Some(m) = lookup(inode, st, lblk, max, create)? {
+        return Ok(m);
+    }
+    let bits = inode.sb().info().geo.ptr_bits();
+    let path = BlockPath::new(lblk, bits).ok_or(EFBIG)?;
+    let mut w = walk(inode, st, path)?;
+    let level = w.missing.ok_or(EIO)?;
+    allocate(inode, st, &mut w, lblk, level, max)
+}
+
+/// Looks `lblk..lblk + max` up with the state locked (for reading at
+/// least): the mapping, or `None` if `create` and `lblk` is in a hole,
+/// which the caller fills under the lock held for writing.
+fn lookup(
+    inode: &Inode<Ext2>,
+    st: &InodeState,
+    lblk: u64,
+    max: u64,
+    create: bool,
+) -> Result<Option<Mapping>> {
     let bits = inode.sb().info().geo.ptr_bits();
     let Some(path) = BlockPath::new(lblk, bits) else {
         return if create {
             Err(EFBIG)
         } else {
-            Ok(Mapping::Hole { len: 1 })
+            Ok(Some(Mapping::Hole { len: 1 }))
         };
     };
     let mut w = walk(inode, st, path)?;
@@ -147,12 +174,12 @@ pub(super) fn map_locked(
             // Refused if `first` is metadata; a run that reaches into
             // metadata stops before it (the next mapping is refused).
             let len = validity::check_run(inode, Kind::Data, first.into(), len)?;
-            Ok(Mapping::Mapped {
+            Ok(Some(Mapping::Mapped {
                 pblk: first.into(),
                 len,
                 new: false,
                 boundary: boundary(len),
-            })
+            }))
         }
         Some(level) if !create => {
             let len = if level == leaf {
@@ -160,9 +187,9 @@ pub(super) fn map_locked(
             } else {
                 path.blocks_left_under(level, bits).min(max)
             };
-            Ok(Mapping::Hole { len: len.max(1) })
+            Ok(Some(Mapping::Hole { len: len.max(1) }))
         }
-        Some(level) => allocate(inode, st, &mut w, lblk, level, max),
+        Some(_) => Ok(None),
     }
 }
 

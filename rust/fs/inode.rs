@@ -5,28 +5,29 @@
 use super::disk::inode::{encode_rdev, Kind, RawInode, N_BLOCKS, S_IFMT, S_IFREG};
 use super::{alloc, corrupted, flags, super_block, truncate, Ext2};
 use crate::kernel_ext::inode::{Attrs, Inode, InodeKind, NewInode};
+use crate::kernel_ext::rwsem::{new_rwsem, RwSem};
 use crate::kernel_ext::super_block::SuperBlock;
 use crate::kernel_ext::task::now_seconds;
-use kernel::new_mutex;
 use kernel::prelude::*;
 use kernel::sync::aref::ARef;
-use kernel::sync::Mutex;
 
 /// Per-inode state kept next to the VFS inode.
 #[pin_data]
 pub(crate) struct InodeInfo {
-    /// The block map and the on-disk fields the VFS inode lacks. The mutex
-    /// is ext2's `truncate_mutex`: it serialises allocation and truncation
-    /// of the block tree, and readers of it.
+    /// The block map and the on-disk fields the VFS inode lacks. Held for
+    /// writing, it is ext2's `truncate_mutex`: it serialises allocation and
+    /// truncation of the block tree; lookups in the tree hold it for
+    /// reading, so parallel readers of a file do not wait for each other
+    /// (ext2 looks up without a lock and checks the chain it read again).
     #[pin]
-    pub(crate) state: Mutex<InodeState>,
+    pub(crate) state: RwSem<InodeState>,
 }
 
 impl InodeInfo {
     /// The state of a fresh in-core inode.
     pub(crate) fn new() -> impl PinInit<Self> {
         pin_init!(Self {
-            state <- new_mutex!(InodeState::default()),
+            state <- new_rwsem!(InodeState::default()),
         })
     }
 }
@@ -117,7 +118,7 @@ pub(super) fn read_inode(inode: &mut NewInode<Ext2>) -> Result {
         generation: raw.generation,
     });
     let fast_link = raw.is_fast_symlink(geo.block_size);
-    *inode.inode().info().state.lock() = InodeState {
+    *inode.inode().info().state.write() = InodeState {
         block: raw.block,
         fast_link,
         flags: raw.flags,
@@ -160,8 +161,8 @@ pub(super) fn read_inode(inode: &mut NewInode<Ext2>) -> Result {
 
 /// Sets up the filesystem state of a newly created inode in `dir`.
 pub(super) fn init_new(new: &NewInode<Ext2>, dir: &Inode<Ext2>) {
-    let flags = flags::inherit(new.inode().mode(), dir.info().state.lock().flags);
-    *new.inode().info().state.lock() = InodeState {
+    let flags = flags::inherit(new.inode().mode(), dir.info().state.read().flags);
+    *new.inode().info().state.write() = InodeState {
         flags,
         new: true,
         ..InodeState::default()
@@ -179,7 +180,7 @@ pub(super) fn write_inode(inode: &Inode<Ext2>, sync: bool) -> Result {
     if !geo.ino_valid(ino) {
         return Err(EIO);
     }
-    let st = *inode.info().state.lock();
+    let st = *inode.info().state.read();
     let mode = inode.mode();
     let size = inode.size().max(0) as u64;
     if mode & S_IFMT == S_IFREG && size > i32::MAX as u64 {
@@ -230,7 +231,7 @@ pub(super) fn write_inode(inode: &Inode<Ext2>, sync: bool) -> Result {
     }
     bh.mark_dirty();
     if st.new {
-        inode.info().state.lock().new = false;
+        inode.info().state.write().new = false;
     }
     if sync {
         inode.sync_buffers()?;
@@ -248,9 +249,9 @@ pub(super) fn evict(inode: &Inode<Ext2>) {
     }
     let sb = inode.sb();
     let is_dir = inode.mode() & S_IFMT == super::disk::inode::S_IFDIR;
-    inode.info().state.lock().dtime = now_seconds() as u32;
+    inode.info().state.write().dtime = now_seconds() as u32;
     inode.set_size(0);
-    let fast = inode.info().state.lock().fast_link;
+    let fast = inode.info().state.read().fast_link;
     if !fast && has_blocks(inode) {
         truncate::truncate_blocks(inode, 0);
     }

@@ -58,7 +58,7 @@ fn try_truncate(inode: &Inode<Ext2>, size: i64) -> Result {
     let bits = inode.block_bits();
     let pb = inode.sb().info().geo.ptr_bits();
     let first = (size.max(0) as u64).div_ceil(1 << bits);
-    let mut st = inode.info().state.lock();
+    let mut st = inode.info().state.write();
     let mut f = Freer { inode, run: None };
     let ndir = NDIR_BLOCKS as u64;
     for i in first.min(ndir)..ndir {

@@ -66,6 +66,29 @@ impl Buffer {
         BufferGuard { buf: self }
     }
 
+    /// The little-endian 32-bit word `i` of the block (the four bytes at
+    /// offset `4 * i`), read with one aligned load (`READ_ONCE`) and
+    /// without the buffer lock; `None` past the end. For words whose
+    /// writers the caller keeps out by a lock of its own (a file's block
+    /// pointers, which change only under its block-map lock held for
+    /// writing), so that readers do not queue on the buffer lock.
+    pub(crate) fn word(&self, i: usize) -> Option<u32> {
+        let bh = self.bh.as_ptr();
+        // SAFETY: a referenced, up-to-date buffer (type invariant).
+        let (data, len) = unsafe { (sys::rext2_bh_data(bh).cast::<u32>(), sys::rext2_bh_size(bh)) };
+        if i >= len / 4 || !data.is_aligned() {
+            return None;
+        }
+        // SAFETY: `b_data` holds `b_size` initialised bytes while the
+        // reference is held (type invariant); word `i` is inside them and
+        // aligned. A volatile load is READ_ONCE: a racing writer (which
+        // the caller's lock should exclude anyway) makes it return the old
+        // or the new word, never anything else.
+        Some(u32::from_le(unsafe {
+            core::ptr::read_volatile(data.add(i))
+        }))
+    }
+
     /// Copies the block's bytes `range` out (under the lock).
     pub(crate) fn read_at(&mut self, off: usize, out: &mut [u8]) -> Result {
         let g = self.lock();

@@ -309,6 +309,92 @@ void rext2_bio_release(struct bio *bio, bool mark_dirty)
 	bio_put(bio);
 }
 
+/*
+ * The one-bio path (block/fops.c's simple path): a bio with room for the
+ * pages of all of @iter, which bio_iov_iter_get_pages() then pins straight
+ * into it; the submitter sleeps until the bio's completion clears
+ * bi_private.
+ */
+struct bio *rext2_bio_alloc_for_iter(struct block_device *bdev, struct kiocb *iocb,
+				     struct iov_iter *iter, sector_t sector, bool write)
+{
+	return rext2_bio_alloc_dio(bdev, iocb, iov_iter_npages(iter, BIO_MAX_VECS),
+				   sector, write, false);
+}
+
+/*
+ * bio_iov_iter_get_pages() for a user-backed iterator (it is not
+ * exported): pins pages of @iter into the bio's vectors until the bio is
+ * full or @iter is used up. Returns the bytes added (the bio owns their
+ * pins: bio_release_pages() drops them), or the error if none were. The
+ * caller has checked the alignment; a length that is not a multiple of
+ * @len_mask + 1 is not trimmed here but reported as added, and the caller
+ * refuses anything short of what it asked for.
+ */
+ssize_t rext2_bio_add_iter(struct bio *bio, struct iov_iter *iter, unsigned int len_mask)
+{
+	unsigned int mem_mask = bdev_dma_alignment(bio->bi_bdev);
+
+	if (!user_backed_iter(iter))
+		return -EINVAL;
+	bio_set_flag(bio, BIO_PAGE_PINNED);
+	do {
+		ssize_t ret = iov_iter_extract_bvecs(iter, bio->bi_io_vec,
+						     BIO_MAX_SIZE - bio->bi_iter.bi_size,
+						     &bio->bi_vcnt, bio->bi_max_vecs,
+						     mem_mask, 0);
+
+		if (ret <= 0) {
+			if (!bio->bi_vcnt)
+				return ret ? ret : -EFAULT;
+			break;
+		}
+		bio->bi_iter.bi_size += ret;
+	} while (iov_iter_count(iter) && bio->bi_vcnt < bio->bi_max_vecs);
+	if (bio->bi_iter.bi_size & len_mask)
+		return -EINVAL;
+	return bio->bi_iter.bi_size;
+}
+
+void rext2_iov_iter_revert(struct iov_iter *iter, size_t bytes)
+{
+	iov_iter_revert(iter, bytes);
+}
+
+static void rext2_bio_end_io_waited(struct bio *bio)
+{
+	struct task_struct *waiter = bio->bi_private;
+
+	/* Pairs with the acquire in rext2_bio_wait(): bi_status is visible. */
+	smp_store_release(&bio->bi_private, NULL);
+	blk_wake_io_task(waiter);
+}
+
+void rext2_bio_submit_waited(struct bio *bio)
+{
+	bio->bi_private = current;
+	bio->bi_end_io = rext2_bio_end_io_waited;
+	submit_bio(bio);
+}
+
+int rext2_bio_wait(struct bio *bio, bool mark_dirty)
+{
+	int err;
+
+	for (;;) {
+		set_current_state(TASK_UNINTERRUPTIBLE);
+		if (!smp_load_acquire(&bio->bi_private))
+			break;
+		/* An I/O wait; waking twice a second keeps the hung-task check quiet. */
+		io_schedule_timeout(HZ / 2);
+	}
+	__set_current_state(TASK_RUNNING);
+	err = blk_status_to_errno(bio->bi_status);
+	bio_release_pages(bio, mark_dirty);
+	bio_put(bio);
+	return err;
+}
+
 struct bio *rext2_bio_next(struct bio *bio)
 {
 	return bio->bi_next;

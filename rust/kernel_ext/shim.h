@@ -85,6 +85,12 @@ bool rext2_bio_add_page_pinned(struct bio *bio, struct page *page, unsigned int 
 void rext2_bio_set_pages_dirty(struct bio *bio);
 bool rext2_bio_pages_dirty(struct bio *bio);
 void rext2_bio_release(struct bio *bio, bool mark_dirty);
+struct bio *rext2_bio_alloc_for_iter(struct block_device *bdev, struct kiocb *iocb,
+				     struct iov_iter *iter, sector_t sector, bool write);
+ssize_t rext2_bio_add_iter(struct bio *bio, struct iov_iter *iter, unsigned int len_mask);
+void rext2_iov_iter_revert(struct iov_iter *iter, size_t bytes);
+void rext2_bio_submit_waited(struct bio *bio);
+int rext2_bio_wait(struct bio *bio, bool mark_dirty);
 struct bio *rext2_bio_next(struct bio *bio);
 void rext2_bio_set_next(struct bio *bio, struct bio *next);
 struct task_struct *rext2_current_task(void);

@@ -7,7 +7,8 @@
 # readers at once. Every job must finish with error 0 and fio with exit
 # status 0; the AIO and io_uring requests must show in the counters as
 # queued (-EIOCBQUEUED), each queued one completed exactly once from its
-# last bio; the engine reports no errors; then
+# last bio, some of them on the one-bio path; the engine reports no
+# errors; then
 # e2fsck -fn is clean and every page pin taken was released.
 . "$REXT2_ROOT/tests/lib/common.sh"
 
@@ -80,6 +81,10 @@ for label in default lbs512; do
 		note "AIO and io_uring direct requests: $queued queued, $completed completed from a bio ($(counter_delta "$tmp/counters-before" "$stats" aio_completed_inline) of them in the bio's completion), $(counter_delta "$tmp/counters-before" "$stats" aio_completed_sync) in the submitter"
 		[ "$queued" -gt 0 ] || fail "no AIO or io_uring request was queued (aio_queued 0)"
 		[ "$queued" = "$completed" ] || fail "aio_queued $queued but aio_completed $completed"
+		# The verify passes read back what was written, inside i_size and
+		# on allocated blocks: the one-bio path's requests.
+		[ "$(counter_delta "$tmp/counters-before" "$stats" one_bio_requests)" -gt 0 ] ||
+			fail "no AIO or io_uring request took the one-bio path (one_bio_requests 0)"
 		fio_run "$jobs/mixed.fio" "$m/mixed"
 	fi
 	note "$label counters: $(tr '\n' ' ' <"$stats")"

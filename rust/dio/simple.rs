@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The one-bio path: a synchronous request whose whole range lies inside
+//! `i_size` in one run of blocks already on disk is one bio, built over
+//! the user's pages directly (block/fops.c's simple path, with one block
+//! mapping). What fs/direct-io.c would do with such a request is the same
+//! I/O: one bio (its pages all fit one), no hole to zero, no new block to
+//! zero around, no boundary inside the run. Everything else takes the
+//! general path (`super::rounds`), and so does a request this path turns
+//! down after looking: nothing was done then, the iterator is as it was.
+//!
+//! The one difference in how it runs: a read's pages are dirtied after
+//! the I/O, in the submitter, instead of before it with a check at
+//! completion (fs/direct-io.c dirties early only because its completion
+//! may run in interrupt context, where dirtying cannot sleep).
+
+use super::complete::Flight;
+use super::plan::{DioBlock, Found};
+use super::stats::{DioStats, STATS};
+use super::target::{checked_map, dev_blocks};
+use super::{BlockMapper, Call};
+use crate::kernel_ext::bio::{account_write, Dir};
+use crate::kernel_ext::kiocb::{IovIter, Kiocb};
+use crate::kernel_ext::one_bio::OneBio;
+use crate::kernel_ext::request::Pending;
+use kernel::prelude::*;
+
+/// Builds the one bio for `count` bytes at `pos` (the whole of `iter`,
+/// inside `i_size`), its pages pinned, or `None` if the request is not
+/// for this path (nothing done). A mapping error is returned as the
+/// general path would return it: the mapping asked for is the one it
+/// would ask for first.
+pub(super) fn prepare<M: BlockMapper>(
+    c: &Call<'_, '_, M>,
+    iocb: &Kiocb<'_>,
+    iter: &mut IovIter<'_>,
+    pos: i64,
+    count: usize,
+    blk: DioBlock,
+    dir: Dir,
+) -> Result<Option<OneBio>> {
+    // A write maps with `create` unless holes are skipped (the range is
+    // inside `i_size`); looking without it would be a different question.
+    if count == 0 || (dir == Dir::Write && !c.flags.skip_holes) {
+        return Ok(None);
+    }
+    let bits = c.inode.block_bits();
+    let pos = pos as u64;
+    let first = pos >> bits;
+    let blocks = ((pos + count as u64 - 1) >> bits) - first + 1;
+    let (pblk, boundary) = match checked_map(c, first, blocks, false, dev_blocks(c))? {
+        Found::Mapped {
+            pblk,
+            len,
+            new: false,
+            boundary,
+        } if len == blocks => (pblk, boundary),
+        _ => return Ok(None),
+    };
+    let sector = (pblk << (bits - 9)) + ((pos & ((1 << bits) - 1)) >> 9);
+    let len_mask = (1u32 << blk.bits) - 1;
+    let Some(bio) = OneBio::with_pages(iocb, c.inode, c.bdev, iter, sector, dir, len_mask) else {
+        return Ok(None);
+    };
+    if dir == Dir::Write {
+        account_write(count);
+    }
+    DioStats::add(&STATS.rounds, 1);
+    DioStats::add(&STATS.bios, 1);
+    DioStats::add(&STATS.one_bio, 1);
+    if boundary {
+        // The run ends at the end of its pointer array: the general path
+        // would submit at that boundary too, which is where this bio ends.
+        DioStats::add(&STATS.boundary_flushes, 1);
+    }
+    Ok(Some(bio))
+}
+
+/// A one-bio request of an asynchronous kiocb, to be queued (or waited for)
+/// by `super::complete::conclude`.
+pub(super) struct Queueable {
+    pub(super) bio: OneBio,
+    /// The completion must run in task context: a data-sync write, or a
+    /// mapping that asked for it.
+    pub(super) defer: bool,
+}
+
+impl Flight for Queueable {
+    fn wait(self) -> Result {
+        self.bio.submit().wait()
+    }
+
+    fn queue(self, pending: Pending) -> core::result::Result<(), (Pending, Result)> {
+        self.bio.queue(pending, self.defer)
+    }
+}
