@@ -12,6 +12,7 @@
 //! synchronous return). If every bio is done by the time the submitter
 //! lets go, it reports the result itself and `ki_complete` is not called.
 
+use super::simple::Queueable;
 use super::stats::{DioStats, STATS};
 use crate::kernel_ext::bio::Dir;
 use crate::kernel_ext::kiocb::{AsyncIocb, DioReturn, Kiocb};
@@ -53,6 +54,17 @@ pub(super) struct Submitted<'a, F: Flight = Request> {
     /// Whether the request may complete asynchronously (see the module
     /// documentation); the kiocb decides whether it does.
     pub(super) may_queue: bool,
+}
+
+/// How far a read's or a write's submission took the request.
+pub(super) enum Started<'a> {
+    /// Over: the bytes done (0: nothing to do) or the bio's error,
+    /// already counted.
+    Done(Result<usize>),
+    /// Bios submitted, to be waited for or queued.
+    Queued(Submitted<'a>),
+    /// One bio of an asynchronous kiocb, to be queued.
+    OneBio(Submitted<'a, Queueable>),
 }
 
 /// Waits for the request, or queues it.

@@ -9,9 +9,9 @@
 //! read for an asynchronous kiocb (AIO, io_uring) returns `-EIOCBQUEUED`
 //! and completes from its last bio (see `super::complete`).
 
-use super::complete::{conclude, Submitted};
+use super::complete::{conclude, Started, Submitted};
 use super::rounds;
-use super::simple::{self, Queueable};
+use super::simple;
 use super::stats::{DioStats, STATS};
 use super::{BlockMapper, Call};
 use crate::kernel_ext::bio::Dir;
@@ -34,17 +34,6 @@ pub(super) fn direct_read<'a, M: BlockMapper>(
             DioReturn::Done(iocb, Err(e))
         }
     }
-}
-
-/// How far [`submit`] took the read.
-enum Started<'a> {
-    /// Over: the bytes read (0: nothing to read) or the bio's error,
-    /// already counted.
-    Done(Result<usize>),
-    /// Bios submitted, to be waited for or queued.
-    Queued(Submitted<'a>),
-    /// One bio of an asynchronous kiocb, to be queued.
-    OneBio(Submitted<'a, Queueable>),
 }
 
 /// Checks, flushes and submits; a read on the one-bio path is also
@@ -74,26 +63,15 @@ fn submit<'a, M: BlockMapper>(
         // before the wait, as there.
         let in_flight = c.inode.dio_begin();
         if let Some(bio) = simple::prepare(c, iocb, iter, pos, count, blk, Dir::Read)? {
-            if !iocb.is_sync() {
-                // Submitted once the lock is gone; the dio count keeps
-                // truncate from the blocks meanwhile.
-                drop(lock);
-                return Ok(Started::OneBio(Submitted {
-                    io: Queueable {
-                        bio,
-                        defer: c.mapper.defer_completion(),
-                    },
-                    in_flight,
-                    bytes: count,
-                    may_queue: true,
-                }));
-            }
-            let bio = bio.submit();
-            drop(lock);
-            let result = bio.wait().map(|()| count);
-            drop(in_flight);
-            STATS.finished(Dir::Read, &result);
-            return Ok(Started::Done(result));
+            return Ok(simple::run(
+                c,
+                iocb,
+                bio,
+                in_flight,
+                count,
+                Dir::Read,
+                || drop(lock),
+            ));
         }
     }
     let s = rounds::start(c, iocb, iter, pos, count, blk, Dir::Read)?;

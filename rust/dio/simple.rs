@@ -1,20 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The one-bio path: a synchronous request whose whole range lies inside
-//! `i_size` in one run of blocks already on disk is one bio, built over
-//! the user's pages directly (block/fops.c's simple path, with one block
+//! The one-bio path: a request whose whole range lies inside `i_size` in
+//! one run of blocks already on disk is one bio, built over the user's
+//! pages directly (block/fops.c's simple and async paths, with one block
 //! mapping). What fs/direct-io.c would do with such a request is the same
 //! I/O: one bio (its pages all fit one), no hole to zero, no new block to
 //! zero around, no boundary inside the run. Everything else takes the
 //! general path (`super::rounds`), and so does a request this path turns
 //! down after looking: nothing was done then, the iterator is as it was.
 //!
-//! The one difference in how it runs: a read's pages are dirtied after
-//! the I/O, in the submitter, instead of before it with a check at
-//! completion (fs/direct-io.c dirties early only because its completion
-//! may run in interrupt context, where dirtying cannot sleep).
+//! A synchronous kiocb's bio is waited for here, and a read's pages are
+//! dirtied after the I/O, in the submitter, instead of before it with a
+//! check at completion (fs/direct-io.c dirties early only because its
+//! completion may run in interrupt context, where dirtying cannot sleep).
+//! An asynchronous kiocb's bio is queued by `super::complete::conclude`.
 
-use super::complete::Flight;
+use super::complete::{Flight, Started, Submitted};
 use super::plan::{DioBlock, Found};
 use super::stats::{DioStats, STATS};
 use super::target::{checked_map, dev_blocks};
@@ -23,6 +24,7 @@ use crate::kernel_ext::bio::{account_write, Dir};
 use crate::kernel_ext::kiocb::{IovIter, Kiocb};
 use crate::kernel_ext::one_bio::OneBio;
 use crate::kernel_ext::request::Pending;
+use crate::kernel_ext::vfs_inode::DioInFlight;
 use kernel::prelude::*;
 
 /// Builds the one bio for `count` bytes at `pos` (the whole of `iter`,
@@ -74,6 +76,40 @@ pub(super) fn prepare<M: BlockMapper>(
         DioStats::add(&STATS.boundary_flushes, 1);
     }
     Ok(Some(bio))
+}
+
+/// Runs a prepared bio of `count` bytes. A synchronous kiocb's is
+/// submitted, `unlock` is called (a read drops `i_rwsem` there, as the
+/// general path does before it waits), and it is waited for. An
+/// asynchronous kiocb's is handed back, after `unlock`, to be queued: it is
+/// submitted then, the dio count keeping truncate off its blocks meanwhile.
+pub(super) fn run<'a, M: BlockMapper>(
+    c: &Call<'a, '_, M>,
+    iocb: &Kiocb<'a>,
+    bio: OneBio,
+    in_flight: DioInFlight<'a>,
+    count: usize,
+    dir: Dir,
+    unlock: impl FnOnce(),
+) -> Started<'a> {
+    if !iocb.is_sync() {
+        unlock();
+        return Started::OneBio(Submitted {
+            io: Queueable {
+                bio,
+                defer: (dir == Dir::Write && iocb.is_dsync()) || c.mapper.defer_completion(),
+            },
+            in_flight,
+            bytes: count,
+            may_queue: true,
+        });
+    }
+    let bio = bio.submit();
+    unlock();
+    let result = bio.wait().map(|()| count);
+    drop(in_flight);
+    STATS.finished(dir, &result);
+    Started::Done(result)
 }
 
 /// A one-bio request of an asynchronous kiocb, to be queued (or waited for)

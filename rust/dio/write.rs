@@ -13,9 +13,9 @@
 //! syncs for O_DSYNC (see `super::complete`). What a failed write leaves
 //! allocated past `i_size` is the caller's to trim, as with fs/direct-io.c.
 
-use super::complete::{conclude, Submitted};
+use super::complete::{conclude, Started, Submitted};
 use super::rounds;
-use super::simple::{self, Queueable};
+use super::simple;
 use super::stats::{DioStats, STATS};
 use super::{BlockMapper, Call};
 use crate::kernel_ext::bio::Dir;
@@ -47,17 +47,6 @@ pub(super) fn direct_write<'a, M: BlockMapper>(
     }
 }
 
-/// How far [`submit`] took the write.
-enum Started<'a> {
-    /// Over: the bytes written (0: nothing to write) or the bio's error,
-    /// already counted.
-    Done(Result<usize>),
-    /// Bios submitted, to be waited for or queued.
-    Queued(Submitted<'a>),
-    /// One bio of an asynchronous kiocb, to be queued.
-    OneBio(Submitted<'a, Queueable>),
-}
-
 /// Checks and submits; a write on the one-bio path is also waited for
 /// here.
 fn submit<'a, M: BlockMapper>(
@@ -78,21 +67,15 @@ fn submit<'a, M: BlockMapper>(
     if !extending {
         let in_flight = c.inode.dio_begin();
         if let Some(bio) = simple::prepare(c, iocb, iter, pos, count, blk, Dir::Write)? {
-            if !iocb.is_sync() {
-                return Ok(Started::OneBio(Submitted {
-                    io: Queueable {
-                        bio,
-                        defer: iocb.is_dsync() || c.mapper.defer_completion(),
-                    },
-                    in_flight,
-                    bytes: count,
-                    may_queue: true,
-                }));
-            }
-            let result = bio.submit().wait().map(|()| count);
-            drop(in_flight);
-            STATS.finished(Dir::Write, &result);
-            return Ok(Started::Done(result));
+            return Ok(simple::run(
+                c,
+                iocb,
+                bio,
+                in_flight,
+                count,
+                Dir::Write,
+                || (),
+            ));
         }
     }
     let s = rounds::start(c, iocb, iter, pos, count, blk, Dir::Write)?;
