@@ -22,6 +22,7 @@ use crate::kernel_ext::kiocb::{DioReturn, IovIter, Kiocb};
 use crate::kernel_ext::request::RequestCache;
 use crate::kernel_ext::vfs_inode::VfsInode;
 use kernel::prelude::*;
+use stats::{DioStats, STATS};
 
 mod complete;
 pub(crate) mod plan;
@@ -64,6 +65,13 @@ pub(crate) trait BlockMapper {
     /// hole is allocated (and reported `new`). The engine checks every
     /// answer (see `target`).
     fn map(&self, lblk: u64, max: u64, create: bool) -> Result<Mapping>;
+    /// Looks blocks up as `map` without `create` does, but without
+    /// sleeping, for an `IOCB_NOWAIT` request: `-EAGAIN` where the answer
+    /// needs a lock that is taken or metadata not in memory. By default
+    /// always `-EAGAIN` (`get_block_t` gives no such promise).
+    fn map_nowait(&self, _lblk: u64, _max: u64) -> Result<Mapping> {
+        Err(EAGAIN)
+    }
 
     /// Whether a mapping asked for the completion to run in task context
     /// (`BH_Defer_Completion`).
@@ -92,6 +100,13 @@ pub(crate) fn direct_io<'a, M: BlockMapper>(
     mapper: &M,
     flags: DioFlags,
 ) -> DioReturn<'a> {
+    if iocb.is_nowait() && (iter.is_write() || !bdev.takes_nowait()) {
+        // Only a read on the one-bio path is issued without blocking (see
+        // `simple`); a write, or a device that would sleep for a tag, is
+        // retried by the caller from a context that may block.
+        DioStats::add(&STATS.nowait_again, 1);
+        return DioReturn::Done(iocb, Err(EAGAIN));
+    }
     let call = Call {
         inode,
         bdev,

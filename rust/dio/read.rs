@@ -8,6 +8,12 @@
 //! is flushed from the page cache first; `i_dio_count` covers the I/O. A
 //! read for an asynchronous kiocb (AIO, io_uring) returns `-EIOCBQUEUED`
 //! and completes from its last bio (see `super::complete`).
+//!
+//! An `IOCB_NOWAIT` read (io_uring's inline issue, `RWF_NOWAIT`; beyond
+//! 7.3, whose callers do not set `FMODE_NOWAIT`) takes `i_rwsem` only if
+//! it is free, fails if its range needs writeback, maps with
+//! `BlockMapper::map_nowait` and goes only by the one-bio path, its bio
+//! marked `REQ_NOWAIT`; anything else is `-EAGAIN`.
 
 use super::complete::{conclude, Started, Submitted};
 use super::rounds;
@@ -29,6 +35,10 @@ pub(super) fn direct_read<'a, M: BlockMapper>(
         Ok(Started::Queued(s)) => conclude(iocb, s, Dir::Read),
         Ok(Started::OneBio(s)) => conclude(iocb, s, Dir::Read),
         Ok(Started::Done(r)) => DioReturn::Done(iocb, r),
+        Err(e) if e == EAGAIN && iocb.is_nowait() => {
+            DioStats::add(&STATS.nowait_again, 1);
+            DioReturn::Done(iocb, Err(e))
+        }
         Err(e) => {
             DioStats::add(&STATS.errors, 1);
             DioReturn::Done(iocb, Err(e))
@@ -47,7 +57,12 @@ fn submit<'a, M: BlockMapper>(
     if count == 0 {
         return Ok(Started::Done(Ok(0)));
     }
-    let lock = c.flags.locking.then(|| c.inode.lock_shared());
+    let nowait = iocb.is_nowait();
+    let lock = match (c.flags.locking, nowait) {
+        (false, _) => None,
+        (true, false) => Some(c.inode.lock_shared()),
+        (true, true) => Some(c.inode.try_lock_shared().ok_or(EAGAIN)?),
+    };
     let pos = iocb.pos();
     let i_size = c.inode.size();
     if pos < 0 || pos >= i_size {
@@ -55,14 +70,16 @@ fn submit<'a, M: BlockMapper>(
     }
     let blk = rounds::block_for(c, iter, pos)?;
     if c.flags.locking {
-        c.inode
-            .write_and_wait(pos, pos.saturating_add(count as i64 - 1))?;
+        iocb.write_and_wait(count)?;
     }
     if pos.saturating_add(count as i64) <= i_size {
         // Begun before the mapping, as on the general path; the lock goes
         // before the wait, as there.
         let in_flight = c.inode.dio_begin();
         if let Some(bio) = simple::prepare(c, iocb, iter, pos, count, blk, Dir::Read)? {
+            if nowait {
+                DioStats::add(&STATS.nowait, 1);
+            }
             return Ok(simple::run(
                 c,
                 iocb,
@@ -73,6 +90,12 @@ fn submit<'a, M: BlockMapper>(
                 || drop(lock),
             ));
         }
+    }
+    if nowait {
+        // More than one bio, a hole or the end of the file: the general
+        // path may sleep (page batches, zeroing), so the caller retries
+        // blocking, as block/fops.c asks for a request of several bios.
+        return Err(EAGAIN);
     }
     let s = rounds::start(c, iocb, iter, pos, count, blk, Dir::Read)?;
     drop(lock);

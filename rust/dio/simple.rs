@@ -18,7 +18,7 @@
 use super::complete::{Flight, Started, Submitted};
 use super::plan::{DioBlock, Found};
 use super::stats::{DioStats, STATS};
-use super::target::{checked_map, dev_blocks};
+use super::target::{checked_map, checked_map_nowait, dev_blocks};
 use super::{BlockMapper, Call};
 use crate::kernel_ext::bio::{account_write, Dir};
 use crate::kernel_ext::kiocb::{IovIter, Kiocb};
@@ -50,7 +50,12 @@ pub(super) fn prepare<M: BlockMapper>(
     let pos = pos as u64;
     let first = pos >> bits;
     let blocks = ((pos + count as u64 - 1) >> bits) - first + 1;
-    let (pblk, boundary) = match checked_map(c, first, blocks, false, dev_blocks(c))? {
+    let found = if iocb.is_nowait() {
+        checked_map_nowait(c, first, blocks, dev_blocks(c))?
+    } else {
+        checked_map(c, first, blocks, false, dev_blocks(c))?
+    };
+    let (pblk, boundary) = match found {
         Found::Mapped {
             pblk,
             len,

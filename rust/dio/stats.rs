@@ -43,6 +43,8 @@ pub(crate) struct DioStats {
     pub(crate) aio_inline: Atomic<u64>,
     pub(crate) rounds: Atomic<u64>,
     pub(crate) one_bio: Atomic<u64>,
+    pub(crate) nowait: Atomic<u64>,
+    pub(crate) nowait_again: Atomic<u64>,
     pub(crate) bad_mappings: Atomic<u64>,
     pub(crate) errors: Atomic<u64>,
 }
@@ -70,6 +72,8 @@ impl DioStats {
             aio_inline: Atomic::new(0),
             rounds: Atomic::new(0),
             one_bio: Atomic::new(0),
+            nowait: Atomic::new(0),
+            nowait_again: Atomic::new(0),
             bad_mappings: Atomic::new(0),
             errors: Atomic::new(0),
         }
@@ -100,7 +104,7 @@ impl DioStats {
     }
 
     /// `name value` lines, one per counter, in a fixed order.
-    fn rows(&self) -> [(&'static str, u64); 21] {
+    fn rows(&self) -> [(&'static str, u64); 23] {
         let g = |c: &Atomic<u64>| c.load(Relaxed);
         [
             ("reads", g(&self.reads)),
@@ -122,6 +126,8 @@ impl DioStats {
             ("aio_completed_inline", g(&self.aio_inline)),
             ("rounds", g(&self.rounds)),
             ("one_bio_requests", g(&self.one_bio)),
+            ("nowait_requests", g(&self.nowait)),
+            ("nowait_again", g(&self.nowait_again)),
             ("bad_mappings", g(&self.bad_mappings)),
             ("errors", g(&self.errors)),
         ]

@@ -55,7 +55,44 @@ pub(super) fn checked_map<M: BlockMapper>(
     create: bool,
     dev_blocks: u64,
 ) -> Result<Found> {
-    let (pblk, len, new, boundary) = match c.mapper.map(lblk, max, create)? {
+    checked(
+        c,
+        lblk,
+        max,
+        create,
+        dev_blocks,
+        c.mapper.map(lblk, max, create)?,
+    )
+}
+
+/// [`checked_map`] without `create` and without sleeping
+/// ([`BlockMapper::map_nowait`]).
+pub(super) fn checked_map_nowait<M: BlockMapper>(
+    c: &Call<'_, '_, M>,
+    lblk: u64,
+    max: u64,
+    dev_blocks: u64,
+) -> Result<Found> {
+    checked(
+        c,
+        lblk,
+        max,
+        false,
+        dev_blocks,
+        c.mapper.map_nowait(lblk, max)?,
+    )
+}
+
+/// Checks the mapper's answer for `lblk..lblk + max`.
+fn checked<M: BlockMapper>(
+    c: &Call<'_, '_, M>,
+    lblk: u64,
+    max: u64,
+    create: bool,
+    dev_blocks: u64,
+    answer: Mapping,
+) -> Result<Found> {
+    let (pblk, len, new, boundary) = match answer {
         Mapping::Hole { .. } => return Ok(Found::Hole),
         Mapping::Mapped {
             pblk,

@@ -29,7 +29,7 @@ pub(super) fn map_blocks(
     let max = max.max(1);
     {
         let st = inode.info().state.read();
-        if let Some(m) = lookup(inode, &st, lblk, max, create)? {
+        if let Some(m) = lookup(inode, &st, lblk, max, create, Read::Wait)? {
             return Ok(m);
         }
     }
@@ -37,6 +37,23 @@ pub(super) fn map_blocks(
     // allocation needs (the tree may have changed in between).
     let mut st = inode.info().state.write();
     map_locked(inode, &mut st, lblk, max, create)
+}
+
+/// Looks `lblk..lblk + max` up without sleeping (an `IOCB_NOWAIT`
+/// request): `-EAGAIN` if the block map is locked for writing or an
+/// indirect block on the way is not in the buffer cache.
+pub(super) fn map_nowait(inode: &Inode<Ext2>, lblk: u64, max: u64) -> Result<Mapping> {
+    let st = inode.info().state.try_read().ok_or(EAGAIN)?;
+    lookup(inode, &st, lblk, max.max(1), false, Read::Cached)?.ok_or(EAGAIN)
+}
+
+/// How the walk gets an indirect block.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Read {
+    /// Through the buffer cache, reading it if need be.
+    Wait,
+    /// Only if the buffer cache has it: `-EAGAIN` otherwise.
+    Cached,
 }
 
 /// Where the walk down the tree stopped.
@@ -53,7 +70,7 @@ struct Walk {
     ptr: u32,
 }
 
-fn walk(inode: &Inode<Ext2>, st: &InodeState, path: BlockPath) -> Result<Walk> {
+fn walk(inode: &Inode<Ext2>, st: &InodeState, path: BlockPath, read: Read) -> Result<Walk> {
     let mut w = Walk {
         path,
         bufs: [None, None, None, None],
@@ -67,7 +84,10 @@ fn walk(inode: &Inode<Ext2>, st: &InodeState, path: BlockPath) -> Result<Walk> {
             return Ok(w);
         }
         validity::check_block(inode, Kind::Indirect, w.ptr)?;
-        let bh = inode.sb().bread(w.ptr.into())?;
+        let bh = match read {
+            Read::Wait => inode.sb().bread(w.ptr.into())?,
+            Read::Cached => inode.sb().cached_block(w.ptr.into()).ok_or(EAGAIN)?,
+        };
         let next = bh.word(path.offsets[level] as usize).ok_or(EIO)?;
         w.bufs[level] = Some(bh);
         w.blocks[level] = w.ptr;
@@ -132,12 +152,12 @@ fn map_locked(
     max: u64,
     create: bool,
 ) -> Result<Mapping> {
-    if let Some(m) = lookup(inode, st, lblk, max, create)? {
+    if let Some(m) = lookup(inode, st, lblk, max, create, Read::Wait)? {
         return Ok(m);
     }
     let bits = inode.sb().info().geo.ptr_bits();
     let path = BlockPath::new(lblk, bits).ok_or(EFBIG)?;
-    let mut w = walk(inode, st, path)?;
+    let mut w = walk(inode, st, path, Read::Wait)?;
     let level = w.missing.ok_or(EIO)?;
     allocate(inode, st, &mut w, lblk, level, max)
 }
@@ -151,6 +171,7 @@ fn lookup(
     lblk: u64,
     max: u64,
     create: bool,
+    read: Read,
 ) -> Result<Option<Mapping>> {
     let bits = inode.sb().info().geo.ptr_bits();
     let Some(path) = BlockPath::new(lblk, bits) else {
@@ -160,7 +181,7 @@ fn lookup(
             Ok(Some(Mapping::Hole { len: 1 }))
         };
     };
-    let mut w = walk(inode, st, path)?;
+    let mut w = walk(inode, st, path, read)?;
     let leaf = path.depth - 1;
     let leaf_off = path.offsets[leaf] as usize;
     let avail = path.leaf_entries_left(bits);

@@ -207,6 +207,10 @@ impl BlockMapper for Mapper<'_> {
     fn map(&self, lblk: u64, max: u64, create: bool) -> Result<Mapping> {
         bmap::map_blocks(self.0, lblk, max, create)
     }
+
+    fn map_nowait(&self, lblk: u64, max: u64) -> Result<Mapping> {
+        bmap::map_nowait(self.0, lblk, max)
+    }
 }
 
 /// Reports on-disk corruption found at run time and returns `-EUCLEAN`.

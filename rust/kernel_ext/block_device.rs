@@ -47,6 +47,13 @@ impl BlockDevice {
         unsafe { sys::rext2_bdev_nr_bytes(self.as_ptr()) }
     }
 
+    /// Whether the device takes `REQ_NOWAIT` bios (`bdev_nowait`): it
+    /// fails them with `BLK_STS_AGAIN` rather than sleep for a tag.
+    pub(crate) fn takes_nowait(&self) -> bool {
+        // SAFETY: an open device (type invariant).
+        unsafe { sys::rext2_bdev_nowait(self.as_ptr()) }
+    }
+
     /// Drops any buffer-cache copy of blocks `start..start + len` (in the
     /// device's buffer-cache block size, which the filesystem set to its
     /// own), so a stale dirty copy cannot overwrite data written around

@@ -43,6 +43,19 @@ impl Buffer {
         NonNull::new(bh).map(|bh| Self { bh }).ok_or(EIO)
     }
 
+    /// Block `block` if it is in the buffer cache and up to date; never
+    /// reads or sleeps.
+    ///
+    /// # Safety
+    ///
+    /// `sb` must be a live superblock whose block size has been set.
+    pub(super) unsafe fn cached(sb: *mut sys::super_block, block: u64) -> Option<Self> {
+        // SAFETY: `sb` is live per the function's contract; the shim returns
+        // a referenced, up-to-date buffer or NULL.
+        let bh = unsafe { sys::rext2_sb_find_block(sb, block) };
+        NonNull::new(bh).map(|bh| Self { bh })
+    }
+
     /// Gets block `block` without reading it, filled with zeros and marked
     /// up to date (a freshly allocated metadata block).
     ///

@@ -7,6 +7,14 @@
 //! O_DIRECT enters through `generic_file_{read,write}_iter`, which call the
 //! address-space `direct_IO` (see `aops.rs`).
 //!
+//! Regular files are opened with `FMODE_NOWAIT`, as ext4 and xfs open
+//! theirs, so that io_uring issues reads inline with `IOCB_NOWAIT` instead
+//! of punting every one to a worker thread: buffered reads honour it in
+//! `filemap_read`, direct reads in the engine (`crate::dio`). Writes do
+//! not: one with `IOCB_NOWAIT` is refused with `-EOPNOTSUPP` before
+//! `i_rwsem` is taken (io_uring then retries it from its worker, and
+//! `RWF_NOWAIT` writes fail as they did without the flag).
+//!
 //! C header: [`include/linux/fs.h`](srctree/include/linux/fs.h)
 
 use super::dir::DirEmitter;
@@ -15,6 +23,7 @@ use super::inode::Inode;
 use super::sys;
 use kernel::error::from_result;
 use kernel::ffi::c_int;
+use kernel::prelude::*;
 
 impl<T: FileSystem> Tables<T> {
     const DIR_FOPS_T: sys::file_operations = sys::file_operations {
@@ -27,10 +36,10 @@ impl<T: FileSystem> Tables<T> {
     };
     const REG_FOPS_T: sys::file_operations = sys::file_operations {
         read_iter: Some(sys::generic_file_read_iter),
-        write_iter: Some(sys::generic_file_write_iter),
+        write_iter: Some(Self::write_iter),
         llseek: Some(sys::generic_file_llseek),
         mmap_prepare: Some(sys::generic_file_mmap_prepare),
-        open: Some(sys::generic_file_open),
+        open: Some(Self::open),
         fsync: Some(sys::simple_fsync),
         splice_read: Some(sys::filemap_splice_read),
         splice_write: Some(sys::iter_file_splice_write),
@@ -44,6 +53,32 @@ impl<T: FileSystem> Tables<T> {
     ///
     /// Only called by the VFS through the operation tables, with the live
     /// objects that callback's C contract promises.
+    unsafe extern "C" fn open(inode: *mut sys::inode, file: *mut sys::file) -> c_int {
+        // SAFETY: the VFS's live inode and file being opened.
+        let r = unsafe { sys::generic_file_open(inode, file) };
+        if r == 0 {
+            // SAFETY: the file is being opened, not yet shared: its
+            // `f_mode` is ours to set.
+            unsafe { sys::rext2_file_set_nowait(file) };
+        }
+        r
+    }
+
+    /// # Safety
+    ///
+    /// As for [`Self::open`].
+    unsafe extern "C" fn write_iter(iocb: *mut sys::kiocb, from: *mut sys::iov_iter) -> isize {
+        // SAFETY: the VFS's live kiocb for this call.
+        if unsafe { sys::rext2_kiocb_is_nowait(iocb) } {
+            return EOPNOTSUPP.to_errno() as isize;
+        }
+        // SAFETY: the VFS's live kiocb and iterator, passed on unchanged.
+        unsafe { sys::generic_file_write_iter(iocb, from) }
+    }
+
+    /// # Safety
+    ///
+    /// As for [`Self::open`].
     unsafe extern "C" fn iterate_shared(file: *mut sys::file, ctx: *mut sys::dir_context) -> c_int {
         from_result(|| {
             // SAFETY: an open directory file of `T` has a live inode.

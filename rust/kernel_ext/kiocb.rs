@@ -115,6 +115,22 @@ impl<'a> Kiocb<'a> {
         unsafe { sys::rext2_kiocb_is_dsync(self.raw.as_ptr()) }
     }
 
+    /// Whether the request may not block (`IOCB_NOWAIT`: io_uring's inline
+    /// issue, `RWF_NOWAIT`): it fails with `-EAGAIN` where it would wait
+    /// for a lock, a metadata read or a device tag.
+    pub(crate) fn is_nowait(&self) -> bool {
+        // SAFETY: the kiocb is live (type invariant).
+        unsafe { sys::rext2_kiocb_is_nowait(self.raw.as_ptr()) }
+    }
+
+    /// Writes back and waits on the page cache over the `count` bytes at
+    /// the kiocb's position (`kiocb_write_and_wait`); without waiting, for
+    /// an `IOCB_NOWAIT` kiocb: `-EAGAIN` if any of it needs writeback.
+    pub(crate) fn write_and_wait(&self, count: usize) -> Result {
+        // SAFETY: the kiocb is live (type invariant) and its file open.
+        kernel::error::to_result(unsafe { sys::kiocb_write_and_wait(self.raw.as_ptr(), count) })
+    }
+
     /// The inode of the kiocb's file, of whatever filesystem, for the
     /// whole call.
     pub(crate) fn file_inode(&self) -> &'a VfsInode {

@@ -76,6 +76,15 @@ impl<T> RwSem<T> {
         ReadGuard { sem: self }
     }
 
+    /// Takes the semaphore for reading if it can be had without waiting.
+    pub(crate) fn try_read(&self) -> Option<ReadGuard<'_, T>> {
+        // SAFETY: initialised and pinned (type invariant); the guard made
+        // on success releases the read hold exactly once.
+        let locked = unsafe { sys::down_read_trylock(self.sem.get()) != 0 };
+        // Lazily: a guard made for a failed attempt would release on drop.
+        locked.then(|| ReadGuard { sem: self })
+    }
+
     /// Takes the semaphore for writing (may sleep).
     pub(crate) fn write(&self) -> WriteGuard<'_, T> {
         // SAFETY: as in `read`.

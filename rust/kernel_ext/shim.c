@@ -29,6 +29,21 @@ struct buffer_head *rext2_sb_bread(struct super_block *sb, sector_t block)
 	return sb_bread(sb, block);
 }
 
+/*
+ * The buffer of @block if it is in memory and up to date, without reading
+ * or sleeping (an IOCB_NOWAIT lookup); NULL otherwise.
+ */
+struct buffer_head *rext2_sb_find_block(struct super_block *sb, sector_t block)
+{
+	struct buffer_head *bh = sb_find_get_block(sb, block);
+
+	if (bh && !buffer_uptodate(bh)) {
+		brelse(bh);
+		return NULL;
+	}
+	return bh;
+}
+
 void rext2_brelse(struct buffer_head *bh)
 {
 	brelse(bh);
@@ -144,6 +159,11 @@ u64 rext2_bdev_nr_bytes(struct block_device *bdev)
 	return bdev_nr_bytes(bdev);
 }
 
+bool rext2_bdev_nowait(struct block_device *bdev)
+{
+	return bdev_nowait(bdev);
+}
+
 unsigned int rext2_bdev_logical_block_size(struct block_device *bdev)
 {
 	return bdev_logical_block_size(bdev);
@@ -231,6 +251,11 @@ void rext2_inode_lock_shared(struct inode *inode)
 	inode_lock_shared(inode);
 }
 
+bool rext2_inode_trylock_shared(struct inode *inode)
+{
+	return down_read_trylock(&inode->i_rwsem);
+}
+
 void rext2_inode_unlock_shared(struct inode *inode)
 {
 	inode_unlock_shared(inode);
@@ -251,7 +276,12 @@ struct bio *rext2_bio_alloc_dio(struct block_device *bdev, struct kiocb *iocb,
 				bool pinned)
 {
 	blk_opf_t opf = write ? REQ_OP_WRITE | REQ_SYNC | REQ_IDLE : REQ_OP_READ;
-	struct bio *bio = bio_alloc(bdev, nr_vecs, opf, GFP_KERNEL);
+	struct bio *bio;
+
+	/* As block/fops.c: a non-blocking request must not wait for a tag. */
+	if (iocb->ki_flags & IOCB_NOWAIT)
+		opf |= REQ_NOWAIT;
+	bio = bio_alloc(bdev, nr_vecs, opf, GFP_KERNEL);
 
 	bio->bi_iter.bi_sector = sector;
 	if (pinned)
@@ -434,6 +464,17 @@ bool rext2_inode_has_pages(struct inode *inode)
 bool rext2_kiocb_is_dsync(const struct kiocb *iocb)
 {
 	return iocb_is_dsync(iocb);
+}
+
+bool rext2_kiocb_is_nowait(const struct kiocb *iocb)
+{
+	return iocb->ki_flags & IOCB_NOWAIT;
+}
+
+/* The file takes IOCB_NOWAIT requests (io_uring issues them inline). */
+void rext2_file_set_nowait(struct file *file)
+{
+	file->f_mode |= FMODE_NOWAIT;
 }
 
 /*

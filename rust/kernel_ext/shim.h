@@ -20,6 +20,7 @@ struct kstatfs;
 struct dentry;
 
 struct buffer_head *rext2_sb_bread(struct super_block *sb, sector_t block);
+struct buffer_head *rext2_sb_find_block(struct super_block *sb, sector_t block);
 void rext2_brelse(struct buffer_head *bh);
 void *rext2_bh_data(struct buffer_head *bh);
 size_t rext2_bh_size(struct buffer_head *bh);
@@ -50,6 +51,7 @@ bool rext2_dir_emit(struct dir_context *ctx, const char *name, int len,
 		    u64 ino, unsigned int type);
 
 u64 rext2_bdev_nr_bytes(struct block_device *bdev);
+bool rext2_bdev_nowait(struct block_device *bdev);
 unsigned int rext2_bdev_logical_block_size(struct block_device *bdev);
 bool rext2_sb_rdonly(const struct super_block *sb);
 bool rext2_sb_has_orphans(struct super_block *sb);
@@ -74,6 +76,7 @@ void rext2_inode_dio_end(struct inode *inode);
 void rext2_inode_lock(struct inode *inode);
 void rext2_inode_unlock(struct inode *inode);
 void rext2_inode_lock_shared(struct inode *inode);
+bool rext2_inode_trylock_shared(struct inode *inode);
 void rext2_inode_unlock_shared(struct inode *inode);
 void rext2_zero_page_range(struct page *page, unsigned int off, unsigned int len);
 struct task_struct;
@@ -98,6 +101,9 @@ void rext2_set_task_uninterruptible(void);
 void rext2_io_wait(void);
 bool rext2_inode_has_pages(struct inode *inode);
 bool rext2_kiocb_is_dsync(const struct kiocb *iocb);
+bool rext2_kiocb_is_nowait(const struct kiocb *iocb);
+struct file;
+void rext2_file_set_nowait(struct file *file);
 void rext2_task_io_account_write(size_t bytes);
 #define REXT2_GB_MAPPED 1U
 #define REXT2_GB_NEW 2U

@@ -55,6 +55,13 @@ impl<T: FileSystem> SuperBlock<T> {
         unsafe { Buffer::read(self.as_ptr(), block) }
     }
 
+    /// Block `block` if the buffer cache holds it up to date, without
+    /// reading it or sleeping (a lookup for an `IOCB_NOWAIT` request).
+    pub(crate) fn cached_block(&self, block: u64) -> Option<Buffer> {
+        // SAFETY: the superblock is live with its block size set (invariant).
+        unsafe { Buffer::cached(self.as_ptr(), block) }
+    }
+
     /// Gets block `block` zero-filled, without reading it (new metadata).
     pub(crate) fn zeroed_block(&self, block: u64) -> Result<Buffer> {
         // SAFETY: the superblock is live with its block size set (invariant).

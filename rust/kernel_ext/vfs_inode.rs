@@ -8,7 +8,6 @@
 //! filesystem-private data and never touches it.
 
 use super::sys;
-use kernel::prelude::*;
 use kernel::types::Opaque;
 
 /// A live VFS inode, of whatever filesystem.
@@ -77,6 +76,14 @@ impl VfsInode {
         VfsInodeLockShared { inode: self }
     }
 
+    /// Takes `i_rwsem` shared if it is free for that now, without waiting.
+    pub(crate) fn try_lock_shared(&self) -> Option<VfsInodeLockShared<'_>> {
+        // SAFETY: a live inode; on success the guard unlocks exactly once.
+        let locked = unsafe { sys::rext2_inode_trylock_shared(self.as_ptr()) };
+        // Lazily: a guard made for a failed attempt would unlock on drop.
+        locked.then(|| VfsInodeLockShared { inode: self })
+    }
+
     /// Counts a direct I/O in flight (`inode_dio_begin`) until the guard
     /// is dropped or handed to an asynchronous kiocb, so that truncate
     /// (`inode_dio_wait`) waits for it.
@@ -84,14 +91,6 @@ impl VfsInode {
         // SAFETY: a live inode; the guard ends it exactly once.
         unsafe { sys::rext2_inode_dio_begin(self.as_ptr()) };
         DioInFlight { inode: self }
-    }
-
-    /// Writes back and waits on the page cache of bytes `start..=end`.
-    pub(crate) fn write_and_wait(&self, start: i64, end: i64) -> Result {
-        // SAFETY: a live inode has a live `i_mapping`.
-        let r =
-            unsafe { sys::filemap_write_and_wait_range((*self.as_ptr()).i_mapping, start, end) };
-        kernel::error::to_result(r)
     }
 }
 

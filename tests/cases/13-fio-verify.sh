@@ -7,7 +7,8 @@
 # readers at once. Every job must finish with error 0 and fio with exit
 # status 0; the AIO and io_uring requests must show in the counters as
 # queued (-EIOCBQUEUED), each queued one completed exactly once from its
-# last bio, some of them on the one-bio path; the engine reports no
+# last bio, some of them on the one-bio path and some io_uring reads
+# issued without blocking (nowait_requests); the engine reports no
 # errors; then
 # e2fsck -fn is clean and every page pin taken was released.
 . "$REXT2_ROOT/tests/lib/common.sh"
@@ -85,6 +86,10 @@ for label in default lbs512; do
 		# on allocated blocks: the one-bio path's requests.
 		[ "$(counter_delta "$tmp/counters-before" "$stats" one_bio_requests)" -gt 0 ] ||
 			fail "no AIO or io_uring request took the one-bio path (one_bio_requests 0)"
+		# rext2 files are opened with FMODE_NOWAIT: io_uring issues the
+		# verify reads inline with IOCB_NOWAIT instead of from a worker.
+		[ "$(counter_delta "$tmp/counters-before" "$stats" nowait_requests)" -gt 0 ] ||
+			fail "no io_uring read was issued without blocking (nowait_requests 0)"
 		fio_run "$jobs/mixed.fio" "$m/mixed"
 	fi
 	note "$label counters: $(tr '\n' ' ' <"$stats")"
