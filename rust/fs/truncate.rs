@@ -12,16 +12,22 @@ use kernel::prelude::*;
 
 /// Collects freed blocks into contiguous runs, so the bitmaps are touched
 /// once per run rather than once per block.
+/// Pointers to blocks that may not be the file's are counted, not freed,
+/// and reported once (`validity::report_dropped`).
 struct Freer<'a> {
     inode: &'a Inode<Ext2>,
     run: Option<(u32, u32)>,
+    dropped: u32,
+    first_dropped: Option<u32>,
 }
 
 impl Freer<'_> {
     fn free(&mut self, b: u32) -> Result {
-        if validity::check_block(self.inode, Kind::Data, b).is_err() {
+        if !is_file_block(self, b) {
             // Never free what is not ours (metadata, or past the end):
-            // reported, left alone, and the pointer dropped.
+            // left alone, the pointer dropped, reported at the end.
+            self.dropped = self.dropped.saturating_add(1);
+            self.first_dropped.get_or_insert(b);
             return Ok(());
         }
         match self.run {
@@ -49,17 +55,27 @@ impl Freer<'_> {
 /// (the blocks concerned stay allocated: a leak e2fsck repairs, never a
 /// double use).
 pub(super) fn truncate_blocks(inode: &Inode<Ext2>, size: i64) {
-    if let Err(e) = try_truncate(inode, size) {
+    let mut f = Freer {
+        inode,
+        run: None,
+        dropped: 0,
+        first_dropped: None,
+    };
+    let r = try_truncate(&mut f, size);
+    if let Some(b) = f.first_dropped {
+        validity::report_dropped(inode, b, f.dropped);
+    }
+    if let Err(e) = r {
         pr_err!("inode {}: truncate failed: {:?}\n", inode.ino(), e);
     }
 }
 
-fn try_truncate(inode: &Inode<Ext2>, size: i64) -> Result {
+fn try_truncate(f: &mut Freer<'_>, size: i64) -> Result {
+    let inode = f.inode;
     let bits = inode.block_bits();
     let pb = inode.sb().info().geo.ptr_bits();
     let first = (size.max(0) as u64).div_ceil(1 << bits);
     let mut st = inode.info().state.write();
-    let mut f = Freer { inode, run: None };
     let ndir = NDIR_BLOCKS as u64;
     for i in first.min(ndir)..ndir {
         let slot = st.block.get_mut(i as usize).ok_or(EIO)?;
@@ -74,10 +90,10 @@ fn try_truncate(inode: &Inode<Ext2>, size: i64) -> Result {
         let root = *st.block.get(slot).ok_or(EIO)?;
         if root != 0 {
             if first <= base {
-                free_tree(&mut f, root, depth)?;
+                free_tree(f, root, depth)?;
                 *st.block.get_mut(slot).ok_or(EIO)? = 0;
             } else if first < base + span {
-                free_partial(&mut f, root, depth, first - base)?;
+                free_partial(f, root, depth, first - base)?;
             }
         }
         base += span;
@@ -105,7 +121,7 @@ fn per_block(f: &Freer<'_>) -> usize {
 fn free_tree(f: &mut Freer<'_>, blk: u32, depth: u32) -> Result {
     if !is_file_block(f, blk) {
         // Neither read nor forgotten (it may be a cached bitmap): `free`
-        // reports it and leaves it.
+        // counts it and leaves it.
         return f.free(blk);
     }
     let mut bh = f.inode.sb().bread(blk.into())?;

@@ -29,18 +29,18 @@ impl Kind {
     }
 }
 
-fn report(inode: &Inode<Ext2>, kind: Kind, h: Hit) -> Error {
+fn report(inode: &Inode<Ext2>, what: core::fmt::Arguments<'_>, h: Hit) -> Error {
     if h.zone == Zone::Outside {
         corrupted(
             inode.ino(),
-            format_args!("{} {} outside the filesystem", kind.name(), h.block),
+            format_args!("{} {} outside the filesystem", what, h.block),
         )
     } else {
         corrupted(
             inode.ino(),
             format_args!(
                 "{} {} in the {} of group {}",
-                kind.name(),
+                what,
                 h.block,
                 h.zone.name(),
                 h.group
@@ -49,11 +49,29 @@ fn report(inode: &Inode<Ext2>, kind: Kind, h: Hit) -> Error {
     }
 }
 
+/// Reports, in one message, the `count` pointers a truncate dropped
+/// without freeing their blocks because those may not belong to the file
+/// (`first` among them). One message per truncate, not one per pointer:
+/// an indirect pointer into metadata makes the walk read a bitmap or an
+/// inode table as pointers, hundreds of them bad, which would use up the
+/// rate limit and hide the reports that follow.
+pub(super) fn report_dropped(inode: &Inode<Ext2>, first: u32, count: u32) {
+    let info = inode.sb().info();
+    if let Err(h) = file_run(&info.geo, &info.groups, first.into(), 1) {
+        report(
+            inode,
+            format_args!("truncate dropped {count} pointer(s) to blocks not the file's, the first"),
+            h,
+        );
+    }
+}
+
 /// How many of the `len` blocks from `start` may belong to the file (at
 /// least 1), or `-EUCLEAN` (reported) if `start` may not.
 pub(super) fn check_run(inode: &Inode<Ext2>, kind: Kind, start: u64, len: u64) -> Result<u64> {
     let info = inode.sb().info();
-    file_run(&info.geo, &info.groups, start, len).map_err(|h| report(inode, kind, h))
+    file_run(&info.geo, &info.groups, start, len)
+        .map_err(|h| report(inode, format_args!("{}", kind.name()), h))
 }
 
 /// `-EUCLEAN` (reported) unless block `b` may belong to the file.
@@ -67,6 +85,6 @@ pub(super) fn check_whole(inode: &Inode<Ext2>, kind: Kind, start: u64, len: u64)
     let info = inode.sb().info();
     match super::disk::zones::first_metadata(&info.geo, &info.groups, start, len) {
         None => Ok(()),
-        Some(h) => Err(report(inode, kind, h)),
+        Some(h) => Err(report(inode, format_args!("{}", kind.name()), h)),
     }
 }
