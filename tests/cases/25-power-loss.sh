@@ -8,7 +8,9 @@
 # onto the image as it was before, up to every flush and FUA entry: at
 # each point e2fsck -fy must leave an image that e2fsck -fn finds clean,
 # and every byte of every durable write logged before the point must read
-# back intact through a read-only rext2 mount. REXT2_POWERLOG_STEPS
+# back intact through a read-only rext2 mount; and at every mark, with
+# only what a flush had covered before it, the mark's own writes must be
+# there (a durable step acknowledged without a cache flush fails). REXT2_POWERLOG_STEPS
 # (default 8) durable steps; REXT2_POWERLOG_EVERY (default 3) checks
 # every Nth flush point. Seed from REXT2_SEED.
 . "$REXT2_ROOT/tests/lib/common.sh"

@@ -22,6 +22,8 @@ K64 = 64 << 10
 def eio(case, fn):
     try:
         r = fn()
+        if isinstance(r, (bytes, bytearray)):
+            r = f"{len(r)} bytes of data"
         report(case, False, f"returned {r}, expected EIO")
     except OSError as e:
         report(case, e.errno == errno.EIO, f"{errno.errorcode.get(e.errno)}, expected EIO")

@@ -9,9 +9,11 @@ nr_entries, le32 sectorsize}, then per entry one sector holding {le64
 sector, le64 nr_sectors, le64 flags, le64 data_len} (a mark's name
 follows it in the same sector) and, unless it is a discard or a mark,
 nr_sectors sectors of the data written; sectors in units of sectorsize;
-flags FLUSH 1, FUA 2, DISCARD 4, MARK 8, METADATA 16). Writes enter the
-log as they complete, flushes when they complete, after every write that
-completed before them; a mark when it is sent.
+flags FLUSH 1, FUA 2, DISCARD 4, MARK 8, METADATA 16). A completed
+write is held back until the next flush completes, and then enters the
+log just before that flush (FUA writes enter at once); a mark enters
+when it is sent. So writes a flush never covered come after every later
+mark (the rest at the end of the log, when the target is removed).
 
   powerlog.py workload MOUNTDIR DMNAME JOURNAL --seed N --steps N
       On files f0..f2 (existing, empty) of MOUNTDIR: buffered writes +
@@ -28,8 +30,12 @@ completed before them; a mark when it is sent.
       Replays the log onto a copy of BASE_IMAGE up to every flush or FUA
       entry (and the end); at each point, on a copy: e2fsck -fy, then
       e2fsck -fn must be clean; mounted read-only with rext2, every region
-      of every mark logged before the point must read back intact.
-      Prints "replay points: N checked, N needed repair, N lost bytes".
+      of every mark logged before the point must read back intact. Then
+      the same at every mark (power lost just after a durable step
+      returned): only the writes a flush covered before the mark (and
+      FUA writes) are applied, and the mark's own regions must be in
+      them. Prints "replay points: N checked, N mark points checked, N
+      needed repair, ..., N lost bytes".
 """
 import argparse
 import json
@@ -137,6 +143,33 @@ def run(cmd):
     return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
+def apply(log, img, entry, ss):
+    """Writes one log entry's effect (a write or a discard) to IMG."""
+    flags, sector, nsec, dpos, _ = entry
+    if flags & MARK:
+        return
+    if flags & DISCARD:
+        img.seek(sector * ss)
+        img.write(bytes(nsec * ss))
+    elif nsec:
+        log.seek(dpos)
+        img.seek(sector * ss)
+        img.write(log.read(nsec * ss))
+
+
+def check_image(label, image, mnt, durable):
+    """e2fsck -fy, then -fn clean, then DURABLE intact: (repaired, lost, bad)."""
+    fy = run(["e2fsck", "-fy", image])
+    if fy.returncode not in (0, 1):
+        print(f"FAIL: {label}: e2fsck -fy exit {fy.returncode}:\n{fy.stdout[-1500:]}")
+        return 0, 0, 1
+    fn = run(["e2fsck", "-fn", image])
+    if fn.returncode != 0:
+        print(f"FAIL: {label}: e2fsck -fn after -fy exit {fn.returncode}:\n{fn.stdout[-1500:]}")
+        return 0, 0, 1
+    return int(fy.returncode == 1), check_regions(label, image, mnt, durable), 0
+
+
 def check(a):
     entries, ss = read_log(a.log)
     journal = [json.loads(line) for line in open(a.journal)]
@@ -145,7 +178,6 @@ def check(a):
     point = os.path.join(a.workdir, "point.img")
     mnt = os.path.join(a.workdir, "mnt")
     os.makedirs(mnt, exist_ok=True)
-    shutil.copyfile(a.base, work)
     points = [i for i, e in enumerate(entries) if e[0] & (FLUSH | FUA)]
     points = points[::a.every] + [len(entries) - 1]
     nflush = sum(1 for e in entries if e[0] & FLUSH)
@@ -153,50 +185,63 @@ def check(a):
     print(f"# log: {len(entries)} entries, {nflush} flushes, {nfua} FUA, "
           f"{sum(1 for e in entries if e[0] & MARK)} marks, sector size {ss}; {len(points)} replay points", flush=True)
     checked = repaired = lost = bad = 0
+    # Flush points: the device as it was at a flush (or FUA) entry, with
+    # every write logged before it; every mark logged before it must hold.
+    shutil.copyfile(a.base, work)
     applied = 0
     durable = []
     with open(a.log, "rb") as log, open(work, "r+b") as img:
         for p in sorted(set(points)):
             while applied <= p:
-                flags, sector, nsec, dpos, name = entries[applied]
-                if flags & MARK:
-                    if name in by_mark:
-                        durable.append(by_mark[name])
-                elif flags & DISCARD:
-                    img.seek(sector * ss)
-                    img.write(bytes(nsec * ss))
-                elif nsec:
-                    log.seek(dpos)
-                    img.seek(sector * ss)
-                    img.write(log.read(nsec * ss))
+                e = entries[applied]
+                if e[0] & MARK and e[4] in by_mark:
+                    durable.append(by_mark[e[4]])
+                apply(log, img, e, ss)
                 applied += 1
             img.flush()
             shutil.copyfile(work, point)
-            fy = run(["e2fsck", "-fy", point])
-            if fy.returncode not in (0, 1):
-                bad += 1
-                print(f"FAIL: point {p}: e2fsck -fy exit {fy.returncode}:\n{fy.stdout[-1500:]}")
+            r, lo, b = check_image(f"point {p}", point, mnt, durable)
+            repaired, lost, bad = repaired + r, lost + lo, bad + b
+            checked += 1 - b
+    # Mark points: power lost just after a durable step returned. Only
+    # what a flush covered before the mark survives for certain (writes
+    # logged before the last flush entry, and FUA writes since): the
+    # step's own data must be in it, or it was acknowledged without being
+    # made durable (an fsync that never flushed the device's cache).
+    marks = 0
+    shutil.copyfile(a.base, work)
+    applied = 0
+    durable = []
+    with open(a.log, "rb") as log, open(work, "r+b") as img:
+        for i, e in enumerate(entries):
+            if not (e[0] & MARK and e[4] in by_mark):
                 continue
-            repaired += fy.returncode == 1
-            fn = run(["e2fsck", "-fn", point])
-            if fn.returncode != 0:
-                bad += 1
-                print(f"FAIL: point {p}: e2fsck -fn after -fy exit {fn.returncode}:\n{fn.stdout[-1500:]}")
-                continue
-            lost += check_regions(p, point, mnt, durable)
-            checked += 1
-    print(f"replay points: {checked} checked, {repaired} needed repair by e2fsck -fy, "
+            durable.append(by_mark[e[4]])
+            last = max((k for k in range(i) if entries[k][0] & FLUSH), default=-1)
+            while applied <= last:
+                apply(log, img, entries[applied], ss)
+                applied += 1
+            img.flush()
+            shutil.copyfile(work, point)
+            with open(point, "r+b") as pimg:
+                for k in range(last + 1, i):
+                    if entries[k][0] & FUA:
+                        apply(log, pimg, entries[k], ss)
+            r, lo, b = check_image(f"mark {e[4]} (entry {i}, last flush {last})", point, mnt, durable)
+            repaired, lost, bad = repaired + r, lost + lo, bad + b
+            marks += 1 - b
+    print(f"replay points: {checked} checked, {marks} mark points checked, {repaired} needed repair by e2fsck -fy, "
           f"{len(durable)} durable writes, {lost} lost bytes, {bad} failed fsck", flush=True)
-    return 1 if lost or bad or checked == 0 else 0
+    return 1 if lost or bad or checked == 0 or marks == 0 else 0
 
 
-def check_regions(p, image, mnt, durable):
+def check_regions(label, image, mnt, durable):
     dev = run(["losetup", "-f", "--show", "-r", image]).stdout.strip()
     lost = 0
     try:
         m = run(["mount", "-t", "rext2", "-o", "ro", dev, mnt])
         if m.returncode != 0:
-            print(f"FAIL: point {p}: rext2 mount: {m.stdout}")
+            print(f"FAIL: {label}: rext2 mount: {m.stdout}")
             return sum(j["len"] for j in durable) or 1
         try:
             for j in durable:
@@ -207,12 +252,12 @@ def check_regions(p, image, mnt, durable):
                         got = f.read(j["len"])
                 except OSError as e:
                     got = b""
-                    print(f"# point {p}: {j['file']}: {e}")
+                    print(f"# {label}: {j['file']}: {e}")
                 want = pattern(j["tag"], j["off"], j["len"])
                 if got != want:
                     bad = sum(1 for x, y in zip(got, want) if x != y) + len(want) - len(got)
                     lost += bad
-                    print(f"FAIL: point {p}: {j['kind']} write {j['mark']} to {j['file']} "
+                    print(f"FAIL: {label}: {j['kind']} write {j['mark']} to {j['file']} "
                           f"@{j['off']:#x}+{j['len']:#x}: {bad} bytes lost (read {len(got)})")
         finally:
             run(["umount", mnt])
