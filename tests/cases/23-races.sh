@@ -4,7 +4,9 @@
 # and 4 KiB blocks: O_DIRECT writes against buffered reads and mmap
 # faults of the same range, O_DIRECT against truncate, three O_DIRECT
 # writers extending one file, and an O_DIRECT write racing a buffered
-# write into the same or a neighbouring hole. Every read, during and
+# write into the same or a neighbouring hole, and writeback of mmap-
+# dirtied holes against buffered writes that need the same new indirect
+# blocks. Every read, during and
 # after each race, must be what some correct interleaving allows (each
 # sector old, one writer's, or zero only where a hole may be); then
 # e2fsck -fn must find the image clean. REXT2_RACE_ROUNDS (default 2)

@@ -21,6 +21,11 @@ hole. Free blocks of the test images hold 0xAA, so stale blocks show.
                  into the holes of a sparse file: the same range (the
                  result is wholly one of them) and neighbouring blocks
                  (both survive); checked in the page cache and on disk.
+  alloc          writeback of mmap-dirtied holes (msync) and buffered
+                 writes to the next blocks start together, in regions whose
+                 indirect block neither has allocated yet: every block of
+                 both must read back (O_DIRECT and buffered), and e2fsck
+                 (the case) finds no block allocated twice or leaked.
 
 usage: races.py MOUNTDIR --rounds N [--seed S]
 Prints "race NAME: N rounds ok" or FAIL lines, then "races: N run".
@@ -37,6 +42,7 @@ from faultio import SECTOR, Buf, dio_pread, dio_pwrite, pattern, sector_tag  # n
 from ksft import exit_status, report  # noqa: E402
 
 SIZE = 64 << 10
+PAGE = mmap.PAGESIZE
 problems = []
 
 
@@ -304,8 +310,88 @@ def race_hole_fill(mnt, bs, rnd, r):
     return 0
 
 
+def race_alloc(mnt, bs, rnd, r):
+    """Returns 0 (no reader)."""
+    # Writeback allocates the blocks of mmap-dirtied pages without
+    # i_rwsem, so it can fill holes at the same time as a buffered write
+    # (a stale look-up before the block map's write hold would give two
+    # indirect blocks for one pointer, one of them leaked).
+    # Each region below is one indirect block's span in the double-
+    # indirect tree, not yet allocated: the first block each side puts
+    # there needs that indirect block too, and only one may be made.
+    per = bs // 4
+    first = 12 + per
+    regions = 48
+    size = (first + per * (regions + 1)) * bs
+    path = os.path.join(mnt, f"race-alloc-{r}")
+    with open(path, "wb") as f:
+        f.truncate(size)
+    # Per region: one block for the mmap side and one, on the next page,
+    # for the buffered side; both sides meet at a barrier before each.
+    pairs = []
+    for i in range(regions):
+        span = (first + per * (i + 1)) * bs
+        p = rnd.randrange(0, per * bs // PAGE - 1)
+        pairs.append((span + p * PAGE, span + (p + 1) * PAGE))
+    mine = {}
+    for m_off, w_off in pairs:
+        mine[m_off], mine[w_off] = 30, 31
+    go = threading.Barrier(2, timeout=120)
+    errs = []
+
+    def mapper():
+        try:
+            with open(path, "r+b") as f, mmap.mmap(f.fileno(), size) as m:
+                # fdatasync, not m.flush(): msync holds the GIL, and
+                # the buffered side would then never run alongside it.
+                for off, _ in pairs:
+                    m[off:off + bs] = pattern(30, off, bs)
+                    go.wait()
+                    os.fdatasync(f.fileno())
+        except (OSError, ValueError, threading.BrokenBarrierError) as e:
+            errs.append(f"mmap write + msync: {e!r}")
+            go.abort()
+
+    def writer():
+        fd = os.open(path, os.O_WRONLY)
+        try:
+            for _, off in pairs:
+                go.wait()
+                if os.pwrite(fd, pattern(31, off, bs), off) != bs:
+                    errs.append(f"short buffered write at {off:#x}")
+            os.fsync(fd)
+        except (OSError, threading.BrokenBarrierError) as e:
+            errs.append(f"buffered write: {e!r}")
+            go.abort()
+        os.close(fd)
+    ts = [threading.Thread(target=mapper), threading.Thread(target=writer)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    for e in errs:
+        problem(f"alloc: {e}")
+    drop_caches()
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECT)
+    bfd = os.open(path, os.O_RDONLY)
+    b = Buf(bs)
+    for off, t in sorted(mine.items()):
+        got = {"O_DIRECT": dio_pread(fd, b, bs, off), "buffered": os.pread(bfd, bs, off)}
+        for how, data in got.items():
+            if data != pattern(t, off, bs):
+                who = "mmap" if t == 30 else "buffered"
+                problem(f"alloc round {r} ({how}): the {who} write's block @{off:#x} lost: "
+                        f"tag {sector_tag(data[:SECTOR], off)}")
+                break
+    os.close(fd)
+    os.close(bfd)
+    os.unlink(path)
+    return 0
+
+
 RACES = [("dio-vs-read", race_dio_vs_read), ("dio-vs-trunc", race_dio_vs_trunc),
-         ("dio-extend", race_dio_extend), ("hole-fill", race_hole_fill)]
+         ("dio-extend", race_dio_extend), ("hole-fill", race_hole_fill),
+         ("alloc", race_alloc)]
 
 
 def main():
