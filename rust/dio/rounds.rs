@@ -2,7 +2,8 @@
 
 //! The submission loop shared by reads and writes: the user buffer is
 //! taken in rounds of up to one page batch (256 pages); each round is
-//! walked inside a block plug. A round's bios carry pins of their own on
+//! walked inside a block plug; every round but the last ends on a
+//! filesystem block. A round's bios carry pins of their own on
 //! its pages, so the next round starts at once, while they are in flight:
 //! the last bios may still be in flight when this returns, and the caller
 //! waits for them or queues the request.
@@ -76,6 +77,7 @@ fn submit<M: BlockMapper>(
     dir: Dir,
 ) -> Result<usize> {
     let end = pos + count as u64;
+    let fs_block = 1u64 << c.inode.block_bits();
     let mut done = 0usize;
     while done < count {
         let batch = io.next_batch();
@@ -88,6 +90,22 @@ fn submit<M: BlockMapper>(
         if bytes == 0 {
             break;
         }
+        // A round that is not the last ends on a filesystem block: the
+        // next round then never maps (or zeroes) a block this one did, as
+        // fs/direct-io.c, which keeps its mapping across page batches,
+        // never asks for a block twice. (A buffer that is not page-aligned
+        // makes a 256-page round end inside a block.)
+        let bytes = if done + bytes < count {
+            let cut = ((pos + (done + bytes) as u64) & (fs_block - 1)) as usize;
+            if cut > 0 && cut < bytes {
+                batch.give_back(iter, cut);
+                bytes - cut
+            } else {
+                bytes
+            }
+        } else {
+            bytes
+        };
         let req = ReadRequest {
             pos: pos + done as u64,
             count: bytes as u64,

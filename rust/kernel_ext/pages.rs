@@ -148,6 +148,21 @@ impl PageBatch {
         Ok(total)
     }
 
+    /// Puts the last `bytes` of what [`PageBatch::fill`] took back into
+    /// `iter`, for the next round to take again; their pages stay in the
+    /// batch, unused, until [`PageBatch::clear`]. Does nothing unless
+    /// `bytes` is less than the batch holds.
+    pub(crate) fn give_back(&mut self, iter: &mut IovIter<'_>, bytes: usize) {
+        let held: usize = self.runs().iter().map(|r| r.bytes as usize).sum();
+        if bytes == 0 || bytes >= held {
+            return;
+        }
+        // SAFETY: `iter` is live and ours, and `bytes` is less than what
+        // `fill` advanced it by since the last `clear` (`held`), so the
+        // revert stays inside what this batch took from it.
+        unsafe { sys::rext2_iov_iter_revert(iter.as_ptr(), bytes) };
+    }
+
     /// The batch's pieces, in order: (page, offset, length), each within
     /// one page.
     pub(crate) fn segments(&self) -> impl Iterator<Item = (PageRef<'_>, u32, u32)> + '_ {

@@ -160,6 +160,14 @@ class Oracle:
         self.rec("extend: 1 MiB past EOF", self.dio_write(fd, 2 * MIB, pattern(9, MIB)))
         self.rec("extend: size after", os.fstat(fd).st_size)
         self.rec("extend: misaligned at EOF", self.dio_write(fd, 3 * MIB + 1, pattern(10, PAGE)))
+        # Buffers that are not page-aligned: 1 MiB + 512 B spans 258
+        # pages, more than the Rust engine's 256-page round, which then
+        # must not end inside a block (xfstests generic/465).
+        self.rec("extend: 1 MiB + 512 at EOF, buffer at +512",
+                 self.dio_write(fd, 3 * MIB, pattern(11, MIB + SECTOR), SECTOR))
+        self.rec("extend: 2 MiB at EOF, buffer at +2048",
+                 self.dio_write(fd, 4 * MIB + SECTOR, pattern(12, 2 * MIB), 2048))
+        self.rec("extend: size at the end", os.fstat(fd).st_size)
         os.close(fd)
         self.state("extend", p)
 
