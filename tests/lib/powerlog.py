@@ -213,11 +213,13 @@ def check(a):
     applied = 0
     durable = []
     with open(a.log, "rb") as log, open(work, "r+b") as img:
+        last = -1
         for i, e in enumerate(entries):
+            if e[0] & FLUSH:
+                last = i
             if not (e[0] & MARK and e[4] in by_mark):
                 continue
             durable.append(by_mark[e[4]])
-            last = max((k for k in range(i) if entries[k][0] & FLUSH), default=-1)
             while applied <= last:
                 apply(log, img, entries[applied], ss)
                 applied += 1

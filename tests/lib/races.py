@@ -113,6 +113,15 @@ class Reader(threading.Thread):
             os.close(fd)
 
 
+def run_together(*fns):
+    """Runs each of FNS in its own thread, and waits for all of them."""
+    ts = [threading.Thread(target=f) for f in fns]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+
+
 def prefill(path, tag, size):
     with open(path, "wb") as f:
         f.write(pattern(tag, 0, size))
@@ -281,11 +290,7 @@ def race_hole_fill(mnt, bs, rnd, r):
         if os.pwrite(fd, data, b_off) != bs:
             errs.append("short buffered write")
         os.close(fd)
-    ts = [threading.Thread(target=dio), threading.Thread(target=buffered)]
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join()
+    run_together(dio, buffered)
     for e in errs:
         problem(f"hole-fill: {e}")
     fd = os.open(path, os.O_RDONLY)
@@ -364,11 +369,7 @@ def race_alloc(mnt, bs, rnd, r):
             errs.append(f"buffered write: {e!r}")
             go.abort()
         os.close(fd)
-    ts = [threading.Thread(target=mapper), threading.Thread(target=writer)]
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join()
+    run_together(mapper, writer)
     for e in errs:
         problem(f"alloc: {e}")
     drop_caches()
