@@ -72,6 +72,7 @@ fn submit<'a, M: BlockMapper>(
     if c.flags.locking {
         iocb.write_and_wait(count)?;
     }
+    let mut begun = None;
     if pos.saturating_add(count as i64) <= i_size {
         // Begun before the mapping, as on the general path; the lock goes
         // before the wait, as there.
@@ -90,6 +91,8 @@ fn submit<'a, M: BlockMapper>(
                 || drop(lock),
             ));
         }
+        // Turned down: the general path goes on under the same count.
+        begun = Some(in_flight);
     }
     if nowait {
         // More than one bio, a hole or the end of the file: the general
@@ -97,7 +100,7 @@ fn submit<'a, M: BlockMapper>(
         // blocking, as block/fops.c asks for a request of several bios.
         return Err(EAGAIN);
     }
-    let s = rounds::start(c, iocb, iter, pos, count, blk, Dir::Read)?;
+    let s = rounds::start(c, iocb, iter, pos, count, blk, Dir::Read, begun)?;
     drop(lock);
     Ok(Started::Queued(Submitted {
         bytes: s.bytes.min((i_size - pos) as usize),

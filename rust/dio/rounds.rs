@@ -16,6 +16,7 @@ use super::{BlockMapper, Call};
 use crate::kernel_ext::bio::{account_write, with_plug, Dir};
 use crate::kernel_ext::kiocb::{IovIter, Kiocb};
 use crate::kernel_ext::request::Request;
+use crate::kernel_ext::vfs_inode::DioInFlight;
 use kernel::prelude::*;
 
 /// The request's dio block (DIO-SPEC 1.8): `EINVAL` if `pos` or the
@@ -35,9 +36,11 @@ pub(super) fn block_for<M: BlockMapper>(
     .ok_or(EINVAL)
 }
 
-/// Begins the dio count, allocates the request and submits `count` bytes
-/// at `pos` (see [`submit`]). The result may not be queued until the
-/// caller says so.
+/// Begins the dio count (unless the caller has: `in_flight`, from a
+/// request the one-bio path turned down), allocates the request and
+/// submits `count` bytes at `pos` (see [`submit`]). The result may not be
+/// queued until the caller says so.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn start<'a, M: BlockMapper>(
     c: &Call<'a, '_, M>,
     iocb: &Kiocb<'a>,
@@ -46,10 +49,12 @@ pub(super) fn start<'a, M: BlockMapper>(
     count: usize,
     blk: DioBlock,
     dir: Dir,
+    in_flight: Option<DioInFlight<'a>>,
 ) -> Result<Submitted<'a>> {
-    // In this order, so that an early return drops (waits for) the
-    // request before it ends the count.
-    let in_flight = c.inode.dio_begin();
+    // Before the request, so that an early return drops (waits for) the
+    // request before it ends the count (a parameter is dropped after the
+    // locals, too).
+    let in_flight = in_flight.unwrap_or_else(|| c.inode.dio_begin());
     let mut io = Request::new(iocb, c.inode, c.bdev, iter, dir, blk.bits)?;
     let bytes = submit(c, iter, &mut io, pos as u64, count, blk, dir)?;
     if c.mapper.defer_completion() {

@@ -64,6 +64,7 @@ fn submit<'a, M: BlockMapper>(
     }
     let blk = rounds::block_for(c, iter, pos)?;
     let extending = pos.saturating_add(count as i64) > c.inode.size();
+    let mut begun = None;
     if !extending {
         let in_flight = c.inode.dio_begin();
         if let Some(bio) = simple::prepare(c, iocb, iter, pos, count, blk, Dir::Write)? {
@@ -77,8 +78,10 @@ fn submit<'a, M: BlockMapper>(
                 || (),
             ));
         }
+        // Turned down: the general path goes on under the same count.
+        begun = Some(in_flight);
     }
-    let s = rounds::start(c, iocb, iter, pos, count, blk, Dir::Write)?;
+    let s = rounds::start(c, iocb, iter, pos, count, blk, Dir::Write, begun)?;
     Ok(Started::Queued(Submitted {
         may_queue: !extending && s.bytes == count,
         ..s

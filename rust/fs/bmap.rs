@@ -27,15 +27,18 @@ pub(super) fn map_blocks(
     create: bool,
 ) -> Result<Mapping> {
     let max = max.max(1);
+    if let Some(m) = cached(inode, lblk, max) {
+        return Ok(m);
+    }
     {
-        let st = inode.info().state.read();
-        if let Some(m) = lookup(inode, &st, lblk, max, create, Read::Wait)? {
+        let st = inode.info().read();
+        if let Some(m) = lookup(inode, &st, lblk, max, create, Read::Wait, Fill::Cache)? {
             return Ok(m);
         }
     }
     // A hole to fill: again under the lock held for writing, which
     // allocation needs (the tree may have changed in between).
-    let mut st = inode.info().state.write();
+    let mut st = inode.info().write();
     map_locked(inode, &mut st, lblk, max, create)
 }
 
@@ -43,8 +46,36 @@ pub(super) fn map_blocks(
 /// request): `-EAGAIN` if the block map is locked for writing or an
 /// indirect block on the way is not in the buffer cache.
 pub(super) fn map_nowait(inode: &Inode<Ext2>, lblk: u64, max: u64) -> Result<Mapping> {
-    let st = inode.info().state.try_read().ok_or(EAGAIN)?;
-    lookup(inode, &st, lblk, max.max(1), false, Read::Cached)?.ok_or(EAGAIN)
+    let max = max.max(1);
+    if let Some(m) = cached(inode, lblk, max) {
+        return Ok(m);
+    }
+    let st = inode.info().try_read().ok_or(EAGAIN)?;
+    lookup(inode, &st, lblk, max, false, Read::Cached, Fill::Cache)?.ok_or(EAGAIN)
+}
+
+/// The mapping of `lblk..lblk + max` if the inode's run cache holds it
+/// (see `InodeInfo::cached_run`): what `lookup` would answer, without
+/// the lock or the walk.
+fn cached(inode: &Inode<Ext2>, lblk: u64, max: u64) -> Option<Mapping> {
+    let bits = inode.sb().info().geo.ptr_bits();
+    let r = inode.info().cached_run(lblk, max, bits)?;
+    Some(Mapping::Mapped {
+        pblk: r.pblk,
+        len: r.len,
+        new: false,
+        boundary: r.boundary,
+    })
+}
+
+/// Whether a lookup of a mapped block caches the run it finds.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Fill {
+    /// It does: the run is counted to the end of its leaf array, whatever
+    /// was asked for (the state is held for reading).
+    Cache,
+    /// It does not (the state is held for writing, and is about to change).
+    No,
 }
 
 /// How the walk gets an indirect block.
@@ -152,7 +183,7 @@ fn map_locked(
     max: u64,
     create: bool,
 ) -> Result<Mapping> {
-    if let Some(m) = lookup(inode, st, lblk, max, create, Read::Wait)? {
+    if let Some(m) = lookup(inode, st, lblk, max, create, Read::Wait, Fill::No)? {
         return Ok(m);
     }
     let bits = inode.sb().info().geo.ptr_bits();
@@ -172,6 +203,7 @@ fn lookup(
     max: u64,
     create: bool,
     read: Read,
+    fill: Fill,
 ) -> Result<Option<Mapping>> {
     let bits = inode.sb().info().geo.ptr_bits();
     let Some(path) = BlockPath::new(lblk, bits) else {
@@ -189,12 +221,22 @@ fn lookup(
     match w.missing {
         None => {
             let first = w.ptr;
-            let len = count_while(st, &mut w, leaf, leaf_off, avail.min(max), |i, p| {
+            let limit = match fill {
+                Fill::Cache => avail,
+                Fill::No => avail.min(max),
+            };
+            let len = count_while(st, &mut w, leaf, leaf_off, limit, |i, p| {
                 u64::from(p) == u64::from(first) + i
             })?;
             // Refused if `first` is metadata; a run that reaches into
             // metadata stops before it (the next mapping is refused).
             let len = validity::check_run(inode, Kind::Data, first.into(), len)?;
+            if fill == Fill::Cache {
+                inode
+                    .info()
+                    .cache_run(st, lblk, first.into(), len, boundary(len), bits);
+            }
+            let len = len.min(max);
             Ok(Some(Mapping::Mapped {
                 pblk: first.into(),
                 len,

@@ -180,7 +180,7 @@ pub(super) fn lookup(dir: &Inode<Ext2>, name: &[u8]) -> Result<Option<u64>> {
 fn changed_as(dir: &Inode<Ext2>, bh: &Buffer, quiet: bool) -> Result {
     dir.mark_buffer_dirty(bh);
     {
-        let mut st = dir.info().state.write();
+        let mut st = dir.info().write();
         st.flags &= !INDEX_FL;
     }
     if !quiet {

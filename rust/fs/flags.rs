@@ -72,7 +72,7 @@ pub(super) fn apply(inode: &Inode<Ext2>, flags: u32) {
 
 /// `FS_IOC_GETFLAGS`.
 pub(super) fn get(inode: &Inode<Ext2>) -> u32 {
-    inode.info().state.read().flags & USER_VISIBLE
+    inode.info().read().flags & USER_VISIBLE
 }
 
 /// The `statx` attributes (`ext2_getattr`): four flags have one; ext2
@@ -93,7 +93,7 @@ pub(super) fn statx(inode: &Inode<Ext2>) -> StatxAttrs {
 /// flags are taken as given and the others kept.
 pub(super) fn set(inode: &Inode<Ext2>, flags: u32) -> Result {
     let new = {
-        let mut st = inode.info().state.write();
+        let mut st = inode.info().write();
         st.flags = (st.flags & !USER_MODIFIABLE) | (flags & USER_MODIFIABLE);
         st.flags
     };

@@ -3,13 +3,15 @@
 //! Inodes: reading from and writing to the inode table, eviction.
 
 use super::disk::inode::{encode_rdev, Kind, RawInode, N_BLOCKS, S_IFMT, S_IFREG};
+use super::disk::run_cache::{CachedRun, RunCache};
 use super::{alloc, corrupted, flags, super_block, truncate, Ext2};
 use crate::kernel_ext::inode::{Attrs, Inode, InodeKind, NewInode};
-use crate::kernel_ext::rwsem::{new_rwsem, RwSem};
+use crate::kernel_ext::rwsem::{new_rwsem, ReadGuard, RwSem, WriteGuard};
 use crate::kernel_ext::super_block::SuperBlock;
 use crate::kernel_ext::task::now_seconds;
 use kernel::prelude::*;
 use kernel::sync::aref::ARef;
+use kernel::sync::{new_spinlock, SpinLock};
 
 /// Per-inode state kept next to the VFS inode.
 #[pin_data]
@@ -19,8 +21,17 @@ pub(crate) struct InodeInfo {
     /// truncation of the block tree; lookups in the tree hold it for
     /// reading, so parallel readers of a file do not wait for each other
     /// (ext2 looks up without a lock and checks the chain it read again).
+    /// Reached through [`InodeInfo::read`] and [`InodeInfo::write`], so
+    /// that no change to the block map can leave `runs` stale.
     #[pin]
-    pub(crate) state: RwSem<InodeState>,
+    state: RwSem<InodeState>,
+    /// Runs of the block map found by lookups (see `bmap`). Filled only
+    /// while `state` is held for reading, emptied whenever it is taken for
+    /// writing: so a run found here is the block map as it was at some
+    /// moment at which no writer was changing it, which is all a lookup
+    /// under the read hold gives too.
+    #[pin]
+    runs: SpinLock<RunCache>,
 }
 
 impl InodeInfo {
@@ -28,7 +39,47 @@ impl InodeInfo {
     pub(crate) fn new() -> impl PinInit<Self> {
         pin_init!(Self {
             state <- new_rwsem!(InodeState::default()),
+            runs <- new_spinlock!(RunCache::new()),
         })
+    }
+
+    /// The state, held for reading (may sleep).
+    pub(crate) fn read(&self) -> ReadGuard<'_, InodeState> {
+        self.state.read()
+    }
+
+    /// The state held for reading, if that needs no wait.
+    pub(crate) fn try_read(&self) -> Option<ReadGuard<'_, InodeState>> {
+        self.state.try_read()
+    }
+
+    /// The state, held for writing (may sleep). The block map may change
+    /// under this hold, so the cached runs are forgotten first.
+    pub(crate) fn write(&self) -> WriteGuard<'_, InodeState> {
+        let st = self.state.write();
+        self.runs.lock().clear();
+        st
+    }
+
+    /// The cached run holding file block `lblk`, up to `max` blocks.
+    pub(crate) fn cached_run(&self, lblk: u64, max: u64, ptr_bits: u32) -> Option<CachedRun> {
+        self.runs.lock().lookup(lblk, max, ptr_bits)
+    }
+
+    /// Caches a run found by a lookup. `_st` proves the state is held (for
+    /// reading at least), so the run cannot be stale when it goes in.
+    pub(crate) fn cache_run(
+        &self,
+        _st: &InodeState,
+        start: u64,
+        pblk: u64,
+        len: u64,
+        to_leaf_end: bool,
+        ptr_bits: u32,
+    ) {
+        self.runs
+            .lock()
+            .insert(start, pblk, len, to_leaf_end, ptr_bits);
     }
 }
 
@@ -118,7 +169,7 @@ pub(super) fn read_inode(inode: &mut NewInode<Ext2>) -> Result {
         generation: raw.generation,
     });
     let fast_link = raw.is_fast_symlink(geo.block_size);
-    *inode.inode().info().state.write() = InodeState {
+    *inode.inode().info().write() = InodeState {
         block: raw.block,
         fast_link,
         flags: raw.flags,
@@ -161,8 +212,8 @@ pub(super) fn read_inode(inode: &mut NewInode<Ext2>) -> Result {
 
 /// Sets up the filesystem state of a newly created inode in `dir`.
 pub(super) fn init_new(new: &NewInode<Ext2>, dir: &Inode<Ext2>) {
-    let flags = flags::inherit(new.inode().mode(), dir.info().state.read().flags);
-    *new.inode().info().state.write() = InodeState {
+    let flags = flags::inherit(new.inode().mode(), dir.info().read().flags);
+    *new.inode().info().write() = InodeState {
         flags,
         new: true,
         ..InodeState::default()
@@ -180,7 +231,7 @@ pub(super) fn write_inode(inode: &Inode<Ext2>, sync: bool) -> Result {
     if !geo.ino_valid(ino) {
         return Err(EIO);
     }
-    let st = *inode.info().state.read();
+    let st = *inode.info().read();
     let mode = inode.mode();
     let size = inode.size().max(0) as u64;
     if mode & S_IFMT == S_IFREG && size > i32::MAX as u64 {
@@ -231,7 +282,7 @@ pub(super) fn write_inode(inode: &Inode<Ext2>, sync: bool) -> Result {
     }
     bh.mark_dirty();
     if st.new {
-        inode.info().state.write().new = false;
+        inode.info().write().new = false;
     }
     if sync {
         inode.sync_buffers()?;
@@ -249,9 +300,9 @@ pub(super) fn evict(inode: &Inode<Ext2>) {
     }
     let sb = inode.sb();
     let is_dir = inode.mode() & S_IFMT == super::disk::inode::S_IFDIR;
-    inode.info().state.write().dtime = now_seconds() as u32;
+    inode.info().write().dtime = now_seconds() as u32;
     inode.set_size(0);
-    let fast = inode.info().state.read().fast_link;
+    let fast = inode.info().read().fast_link;
     if !fast && has_blocks(inode) {
         truncate::truncate_blocks(inode, 0);
     }

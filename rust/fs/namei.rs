@@ -100,7 +100,7 @@ pub(super) fn symlink(dir: &Inode<Ext2>, dentry: &Dentry, idmap: Idmap, target: 
     new.set_kind(InodeKind::Symlink);
     let i = new.inode();
     if target.len() < FAST_LINK_MAX {
-        let mut st = i.info().state.write();
+        let mut st = i.info().write();
         st.fast_link = true;
         for (n, word) in st.block.iter_mut().enumerate() {
             let mut b = [0u8; 4];

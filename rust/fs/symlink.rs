@@ -14,7 +14,7 @@ pub(super) fn get_link(inode: &Inode<Ext2>) -> Result<KVec<u8>> {
     let size = usize::try_from(inode.size()).map_err(|_| EIO)?;
     let mut out = KVec::with_capacity(size + 1, GFP_KERNEL)?;
     let (fast, block) = {
-        let st = inode.info().state.read();
+        let st = inode.info().read();
         (st.fast_link, st.block)
     };
     if fast {

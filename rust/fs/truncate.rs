@@ -75,7 +75,7 @@ fn try_truncate(f: &mut Freer<'_>, size: i64) -> Result {
     let bits = inode.block_bits();
     let pb = inode.sb().info().geo.ptr_bits();
     let first = (size.max(0) as u64).div_ceil(1 << bits);
-    let mut st = inode.info().state.write();
+    let mut st = inode.info().write();
     let ndir = NDIR_BLOCKS as u64;
     for i in first.min(ndir)..ndir {
         let slot = st.block.get_mut(i as usize).ok_or(EIO)?;

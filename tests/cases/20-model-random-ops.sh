@@ -21,8 +21,8 @@
 
 fsmodel=$REXT2_WORK/bin/rext2-fsmodel
 seed=${REXT2_SEED:-$(cat "$REXT2_WORK/seed" 2>/dev/null || echo 20261123)}
-ops=${REXT2_FSMODEL_OPS:-$(quick_or 500 2000)}
-rops=${REXT2_FSMODEL_REVERSE_OPS:-$(quick_or 100 400)}
+ops=${REXT2_FSMODEL_OPS:-$(quick_or 300 2000)}
+rops=${REXT2_FSMODEL_REVERSE_OPS:-$(quick_or 60 400)}
 tmp=/tmp/rext2-model
 ref=$T_MNT/ref
 

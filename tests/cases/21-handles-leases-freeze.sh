@@ -16,7 +16,7 @@ tmp=/tmp/rext2-vf
 rm -rf "$tmp" && mkdir -p "$tmp"
 vf() { py "$REXT2_ROOT/tests/lib/vfsfeatures.py" "$@"; }
 
-for bs in 1024 4096; do
+for bs in $(block_sizes 1024 4096); do
 	for drv in rext2 ext2; do
 		label=$drv-$bs img=$tmp/$drv-$bs.img m=$T_MNT/$drv-$bs
 		mark "$label"

@@ -12,5 +12,6 @@ pub(crate) mod dirent;
 pub(crate) mod group;
 pub(crate) mod inode;
 pub(crate) mod le;
+pub(crate) mod run_cache;
 pub(crate) mod superblock;
 pub(crate) mod zones;

@@ -30,6 +30,8 @@ mod test_encode;
 #[cfg(test)]
 mod test_inode;
 #[cfg(test)]
+mod test_run_cache;
+#[cfg(test)]
 mod test_superblock;
 #[cfg(test)]
 mod test_zones;
