@@ -81,12 +81,26 @@ nowait_read(f1, 0, 16 << 10, want="EAGAIN", nowait_again=1, errors=0)
 expect("across EOF, blocking", blocking_read(f1, 0, 16 << 10) == size, f"{size} bytes")
 
 # Block 12 of a 1 KiB-block file is mapped through its indirect block:
-# once that is dropped from the buffer cache, a non-blocking read would
-# have to read it, so it is refused; a blocking read brings it back.
-subprocess.run(["blockdev", "--flushbufs", dev1k], check=True)
+# once that is dropped from the buffer cache, and the inode with its
+# cached block-map runs is evicted (drop_caches, no file open), a
+# non-blocking read would have to read it, so it is refused; a blocking
+# read brings it back.
+def drop_all():
+    subprocess.run(["blockdev", "--flushbufs", dev1k], check=True)
+    with open("/proc/sys/vm/drop_caches", "w") as d:
+        d.write("3\n")
+
+drop_all()
 nowait_read(f1, 12 << 10, 1024, want="EAGAIN", nowait_requests=0, nowait_again=1, errors=0)
 expect("uncached indirect, blocking", blocking_read(f1, 12 << 10, 1024) == 1024, "1024 bytes")
 nowait_read(f1, 12 << 10, 1024, want=1024, nowait_requests=1, nowait_again=0, errors=0)
+# The blocking read left the run in the inode's run cache: with the
+# indirect block dropped from the buffer cache but the inode kept (open),
+# the mapping needs no read, so a non-blocking read is taken.
+keep = os.open(f1, os.O_RDONLY)
+subprocess.run(["blockdev", "--flushbufs", dev1k], check=True)
+nowait_read(f1, 12 << 10, 1024, want=1024, nowait_requests=1, nowait_again=0, errors=0)
+os.close(keep)
 
 # FMODE_NOWAIT: a buffered RWF_NOWAIT read of cached data is taken.
 with open(f4, "rb") as f:
