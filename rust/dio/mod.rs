@@ -78,6 +78,17 @@ pub(crate) trait BlockMapper {
     fn defer_completion(&self) -> bool {
         false
     }
+
+    /// Whether the inode's metadata needs no writing for a data-sync
+    /// write that only overwrites blocks mapped (not new) inside
+    /// `i_size`. If so, the engine writes such a request through
+    /// (`REQ_FUA`, or a plain write on a device without a volatile cache)
+    /// and tells the caller no sync is left to do, as iomap does for a
+    /// pure overwrite. By default `false`: the caller syncs after every
+    /// data-sync write, as with fs/direct-io.c.
+    fn clean_for_data_sync(&self) -> bool {
+        false
+    }
 }
 
 /// One direct I/O's fixed inputs.

@@ -21,6 +21,7 @@ use super::stats::{DioStats, STATS};
 use super::target::{checked_map, checked_map_nowait, dev_blocks};
 use super::{BlockMapper, Call};
 use crate::kernel_ext::bio::{account_write, Dir};
+use crate::kernel_ext::block_device::WriteThrough;
 use crate::kernel_ext::kiocb::{IovIter, Kiocb};
 use crate::kernel_ext::one_bio::OneBio;
 use crate::kernel_ext::request::Pending;
@@ -66,11 +67,13 @@ pub(super) fn prepare<M: BlockMapper>(
     };
     let sector = (pblk << (bits - 9)) + ((pos & ((1 << bits) - 1)) >> 9);
     let len_mask = (1u32 << blk.bits) - 1;
-    let Some(bio) = OneBio::with_pages(iocb, c.inode, c.bdev, iter, sector, dir, len_mask) else {
+    let Some(mut bio) = OneBio::with_pages(iocb, c.inode, c.bdev, iter, sector, dir, len_mask)
+    else {
         return Ok(None);
     };
     if dir == Dir::Write {
         account_write(count);
+        write_through(c, iocb, &mut bio);
     }
     DioStats::add(&STATS.rounds, 1);
     DioStats::add(&STATS.bios, 1);
@@ -81,6 +84,29 @@ pub(super) fn prepare<M: BlockMapper>(
         DioStats::add(&STATS.boundary_flushes, 1);
     }
     Ok(Some(bio))
+}
+
+/// Writes a data-sync write through, as iomap does a pure overwrite: the
+/// request overwrites blocks already mapped inside `i_size` (this path's
+/// condition), so if the inode has no metadata for fsync to write, the
+/// data is all there is to make durable. On a device with a volatile
+/// cache the bio gets `REQ_FUA` (a device that only emulates it with a
+/// flush is left to the caller's sync); on one without, a completed
+/// write is durable already. The kiocb then no longer asks for data sync,
+/// so neither the caller nor the completion syncs or flushes. O_SYNC
+/// (the inode's times too) is always synced.
+fn write_through<M: BlockMapper>(c: &Call<'_, '_, M>, iocb: &Kiocb<'_>, bio: &mut OneBio) {
+    if !iocb.is_dsync_only() || !c.mapper.clean_for_data_sync() {
+        return;
+    }
+    let Some(how) = c.bdev.write_through() else {
+        return;
+    };
+    if how == WriteThrough::Fua {
+        bio.set_fua();
+    }
+    iocb.set_written_through();
+    DioStats::add(&STATS.write_through, 1);
 }
 
 /// Runs a prepared bio of `count` bytes. A synchronous kiocb's is

@@ -45,6 +45,7 @@ pub(crate) struct DioStats {
     pub(crate) one_bio: Atomic<u64>,
     pub(crate) nowait: Atomic<u64>,
     pub(crate) nowait_again: Atomic<u64>,
+    pub(crate) write_through: Atomic<u64>,
     pub(crate) bad_mappings: Atomic<u64>,
     pub(crate) errors: Atomic<u64>,
 }
@@ -74,6 +75,7 @@ impl DioStats {
             one_bio: Atomic::new(0),
             nowait: Atomic::new(0),
             nowait_again: Atomic::new(0),
+            write_through: Atomic::new(0),
             bad_mappings: Atomic::new(0),
             errors: Atomic::new(0),
         }
@@ -104,7 +106,7 @@ impl DioStats {
     }
 
     /// `name value` lines, one per counter, in a fixed order.
-    fn rows(&self) -> [(&'static str, u64); 23] {
+    fn rows(&self) -> [(&'static str, u64); 24] {
         let g = |c: &Atomic<u64>| c.load(Relaxed);
         [
             ("reads", g(&self.reads)),
@@ -128,6 +130,7 @@ impl DioStats {
             ("one_bio_requests", g(&self.one_bio)),
             ("nowait_requests", g(&self.nowait)),
             ("nowait_again", g(&self.nowait_again)),
+            ("written_through", g(&self.write_through)),
             ("bad_mappings", g(&self.bad_mappings)),
             ("errors", g(&self.errors)),
         ]

@@ -6,6 +6,16 @@
 use super::sys;
 use kernel::types::Opaque;
 
+/// How a write is made durable by itself (see
+/// [`BlockDevice::write_through`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum WriteThrough {
+    /// No volatile write cache: a completed write is on stable storage.
+    Plain,
+    /// A write cache, and `REQ_FUA` writes bypass it.
+    Fua,
+}
+
 /// A live, opened block device.
 ///
 /// # Invariants
@@ -52,6 +62,18 @@ impl BlockDevice {
     pub(crate) fn takes_nowait(&self) -> bool {
         // SAFETY: an open device (type invariant).
         unsafe { sys::rext2_bdev_nowait(self.as_ptr()) }
+    }
+
+    /// How a write on this device can be durable when it completes,
+    /// without a cache flush after it: `None` if it cannot (a volatile
+    /// write cache, and `REQ_FUA` only emulated by a flush).
+    pub(crate) fn write_through(&self) -> Option<WriteThrough> {
+        // SAFETY: an open device (type invariant).
+        if !unsafe { sys::rext2_bdev_write_cache(self.as_ptr()) } {
+            return Some(WriteThrough::Plain);
+        }
+        // SAFETY: as above.
+        unsafe { sys::rext2_bdev_fua(self.as_ptr()) }.then_some(WriteThrough::Fua)
     }
 
     /// Drops any buffer-cache copy of blocks `start..start + len` (in the

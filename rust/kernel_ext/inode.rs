@@ -253,6 +253,13 @@ impl<T: FileSystem> Inode<T> {
         unsafe { sys::mmb_mark_buffer_dirty(buf.as_ptr(), &raw mut (*self.slot()).mmb) };
     }
 
+    /// Whether metadata buffers tied to the inode may still be unwritten
+    /// (the list `sync_buffers` walks is not empty).
+    pub(crate) fn has_tied_buffers(&self) -> bool {
+        // SAFETY: as for `mark_buffer_dirty`.
+        unsafe { sys::mmb_has_buffers(&raw mut (*self.slot()).mmb) }
+    }
+
     /// Writes the metadata buffers tied to the inode and waits.
     pub(crate) fn sync_buffers(&self) -> Result {
         // SAFETY: as for `mark_buffer_dirty`.

@@ -115,6 +115,25 @@ impl<'a> Kiocb<'a> {
         unsafe { sys::rext2_kiocb_is_dsync(self.raw.as_ptr()) }
     }
 
+    /// Whether a write asks for data sync only (O_DSYNC, RWF_DSYNC, a
+    /// sync inode), not O_SYNC's full sync of the inode.
+    pub(crate) fn is_dsync_only(&self) -> bool {
+        // SAFETY: the kiocb is live (type invariant).
+        unsafe { sys::rext2_kiocb_is_dsync_only(self.raw.as_ptr()) }
+    }
+
+    /// Records that a data-sync write was written through (its bios are
+    /// durable when they complete: `REQ_FUA`, or a device without a
+    /// volatile cache), so `generic_write_sync`, in the caller after a
+    /// synchronous return or at an asynchronous completion, need not sync
+    /// it. Called before the kiocb can complete.
+    pub(crate) fn set_written_through(&self) {
+        // SAFETY: the kiocb is live (type invariant) and, during the
+        // `direct_IO` call and before it is queued, the caller's task is
+        // the only one to use it; `ki_flags` is a plain field.
+        unsafe { sys::rext2_kiocb_clear_dsync(self.raw.as_ptr()) }
+    }
+
     /// Whether the request may not block (`IOCB_NOWAIT`: io_uring's inline
     /// issue, `RWF_NOWAIT`): it fails with `-EAGAIN` where it would wait
     /// for a lock, a metadata read or a device tag.

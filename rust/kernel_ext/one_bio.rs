@@ -101,6 +101,13 @@ impl OneBio {
         None
     }
 
+    /// Makes the write durable when it completes (`REQ_FUA`).
+    pub(crate) fn set_fua(&mut self) {
+        // SAFETY: our unsubmitted bio (type invariant): its flags are ours
+        // to set.
+        unsafe { sys::rext2_bio_set_fua(self.bio.as_ptr()) };
+    }
+
     /// Submits the bio for a synchronous request; the I/O ends with
     /// [`InFlightBio::wait`].
     pub(crate) fn submit(self) -> InFlightBio {

@@ -164,6 +164,18 @@ bool rext2_bdev_nowait(struct block_device *bdev)
 	return bdev_nowait(bdev);
 }
 
+/* The device has a volatile write cache (a flush makes writes durable). */
+bool rext2_bdev_write_cache(struct block_device *bdev)
+{
+	return bdev_write_cache(bdev);
+}
+
+/* The device honours REQ_FUA itself (no flush emulated after the write). */
+bool rext2_bdev_fua(struct block_device *bdev)
+{
+	return bdev_fua(bdev);
+}
+
 unsigned int rext2_bdev_logical_block_size(struct block_device *bdev)
 {
 	return bdev_logical_block_size(bdev);
@@ -183,6 +195,16 @@ bool rext2_sb_has_orphans(struct super_block *sb)
 bool rext2_inode_is_new(struct inode *inode)
 {
 	return inode_state_read_once(inode) & I_NEW;
+}
+
+/*
+ * fdatasync would write the inode: the test simple_fsync_noflush() makes
+ * (dirty for data sync, or its metadata being written back).
+ */
+bool rext2_inode_datasync_dirty(struct inode *inode)
+{
+	return inode_state_read_once(inode) &
+	       (I_DIRTY_DATASYNC | I_SYNC | I_METADATA_WRITEBACK);
 }
 
 void rext2_inode_set_iop(struct inode *inode, const void *iops)
@@ -469,6 +491,27 @@ bool rext2_kiocb_is_dsync(const struct kiocb *iocb)
 bool rext2_kiocb_is_nowait(const struct kiocb *iocb)
 {
 	return iocb->ki_flags & IOCB_NOWAIT;
+}
+
+/* O_DSYNC or RWF_DSYNC (or a sync inode), but not O_SYNC: data sync. */
+bool rext2_kiocb_is_dsync_only(const struct kiocb *iocb)
+{
+	return (iocb->ki_flags & (IOCB_DSYNC | IOCB_SYNC)) == IOCB_DSYNC;
+}
+
+/*
+ * The write is durable already (written through): generic_write_sync(),
+ * in the caller or at completion, has nothing left to do for it.
+ */
+void rext2_kiocb_clear_dsync(struct kiocb *iocb)
+{
+	iocb->ki_flags &= ~IOCB_DSYNC;
+}
+
+/* Forced unit access: the write is durable when it completes. */
+void rext2_bio_set_fua(struct bio *bio)
+{
+	bio->bi_opf |= REQ_FUA;
 }
 
 /* The file takes IOCB_NOWAIT requests (io_uring issues them inline). */

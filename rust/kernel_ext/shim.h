@@ -52,10 +52,13 @@ bool rext2_dir_emit(struct dir_context *ctx, const char *name, int len,
 
 u64 rext2_bdev_nr_bytes(struct block_device *bdev);
 bool rext2_bdev_nowait(struct block_device *bdev);
+bool rext2_bdev_write_cache(struct block_device *bdev);
+bool rext2_bdev_fua(struct block_device *bdev);
 unsigned int rext2_bdev_logical_block_size(struct block_device *bdev);
 bool rext2_sb_rdonly(const struct super_block *sb);
 bool rext2_sb_has_orphans(struct super_block *sb);
 bool rext2_inode_is_new(struct inode *inode);
+bool rext2_inode_datasync_dirty(struct inode *inode);
 void rext2_inode_set_iop(struct inode *inode, const void *iops);
 const unsigned char *rext2_dentry_name(const struct dentry *dentry, u32 *len);
 void rext2_set_delayed_call(struct delayed_call *call, void (*fn)(void *), void *arg);
@@ -102,6 +105,9 @@ void rext2_io_wait(void);
 bool rext2_inode_has_pages(struct inode *inode);
 bool rext2_kiocb_is_dsync(const struct kiocb *iocb);
 bool rext2_kiocb_is_nowait(const struct kiocb *iocb);
+bool rext2_kiocb_is_dsync_only(const struct kiocb *iocb);
+void rext2_kiocb_clear_dsync(struct kiocb *iocb);
+void rext2_bio_set_fua(struct bio *bio);
 struct file;
 void rext2_file_set_nowait(struct file *file);
 void rext2_task_io_account_write(size_t bytes);

@@ -62,6 +62,13 @@ impl VfsInode {
         u32::from(unsafe { (*self.as_ptr()).i_blkbits })
     }
 
+    /// Whether fdatasync would have to write the inode (dirty for data
+    /// sync, or its metadata under writeback), as `simple_fsync` decides.
+    pub(crate) fn datasync_dirty(&self) -> bool {
+        // SAFETY: a live inode; its state is read once, without a lock.
+        unsafe { sys::rext2_inode_datasync_dirty(self.as_ptr()) }
+    }
+
     /// Takes `i_rwsem` exclusively until the guard is dropped.
     pub(crate) fn lock(&self) -> VfsInodeLock<'_> {
         // SAFETY: a live inode; the guard unlocks exactly once.

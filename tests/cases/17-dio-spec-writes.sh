@@ -5,10 +5,13 @@
 # Documentation/rext2.rst), on a 4 KiB-block image over a 512-byte logical
 # loop device and a copy over a 4096-byte one; the free space was filled
 # with 0xAA before mkfs; T19 and T26, which need a write in flight, on a
-# third copy behind dm-delay (writes and flushes take 400 ms). Then every
-# page pin is released and e2fsck -fn finds the images clean. Without
-# dmsetup the case runs the rest and then skips (T19 and T26 not run).
+# third copy behind dm-delay (writes and flushes take 400 ms); T18's
+# written-through writes on three 4 KiB-block null_blk devices: a
+# volatile cache with FUA, one without, and no cache. Then every page pin
+# is released and e2fsck -fn finds the images clean. Without dmsetup the
+# case runs the rest and then skips (T19 and T26 not run).
 . "$REXT2_ROOT/tests/lib/common.sh"
+. "$REXT2_ROOT/tests/lib/nullb.sh"
 
 pins() { awk '$1 == "nr_foll_pin_acquired" { a = $2 } $1 == "nr_foll_pin_released" { r = $2 } END { print a - r }' /proc/vmstat; }
 mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
@@ -28,7 +31,18 @@ remove_slow() {
 		dmsetup remove "$slow"
 	fi
 }
-trap 'remove_slow; cleanup' EXIT
+trap 'remove_slow; nullb_cleanup' EXIT
+wt_args=() wt_devs=()
+for kind in fua:16:1 nofua:16:0 nocache:0:0; do
+	IFS=: read -r k cache fua <<<"$kind"
+	if d=$(nullb_create "rext2-dsw-$k" 64 "$cache" "$fua") &&
+		mke2fs -q -F -t ext2 -b 4096 "$d" >/dev/null && mnt rext2 "$d" "$T_MNT/wt-$k" rw; then
+		wt_args+=(--wt "$k:$T_MNT/wt-$k:$d")
+		wt_devs+=("$d")
+	else
+		fail "null_blk device ($k) or its rext2 mount"
+	fi
+done
 if command -v dmsetup >/dev/null; then
 	cp "$REXT2_WORK/empty-4096.img" "$imgslow"
 	devslow=$(attach_rw "$imgslow")
@@ -45,8 +59,12 @@ if command -v dmsetup >/dev/null; then
 else
 	noslow=1
 fi
-py "$REXT2_ROOT/tests/lib/diospec_write.py" "$T_MNT/w" "$dev" --4kn "$T_MNT/w4kn" "${slow_args[@]}" ||
-	fail "DIO-SPEC write cases"
+py "$REXT2_ROOT/tests/lib/diospec_write.py" "$T_MNT/w" "$dev" --4kn "$T_MNT/w4kn" "${slow_args[@]}" \
+	"${wt_args[@]}" || fail "DIO-SPEC write cases"
+for d in "${wt_devs[@]}"; do
+	umount "$d" || fail "umount $d"
+	out=$(e2fsck -fn "$d" 2>&1) || { fail "e2fsck -fn $d"; printf '%s\n' "$out" | head -n 30 | sed 's/^/# /'; }
+done
 umount "$T_MNT/w" || fail "umount"
 umount "$T_MNT/w4kn" || fail "umount (4Kn)"
 if [ ${#slow_args[@]} -gt 0 ]; then
@@ -58,7 +76,7 @@ for i in "$img" "$img4k" ${slow_args[@]:+"$imgslow"}; do
 done
 pins_after=$(pins)
 [ "$pins_after" -eq "$pins_before" ] || fail "page pins: $((pins_after - pins_before)) acquired but not released"
-cleanup
+nullb_cleanup
 rm -f "$img" "$img4k" "$imgslow"
 if [ -n "$noslow" ] && [ "$T_FAILS" -eq 0 ]; then
 	echo "SKIP: dmsetup not installed: T19 and T26 (a write in flight on a dm-delay device) were not run; the other cases passed"

@@ -2,16 +2,19 @@
 # SPDX-License-Identifier: GPL-2.0
 # Power loss (tests/lib/powerlog.py): on a 1 KiB-block image under
 # dm-log-writes, a seeded workload of O_DIRECT and buffered writes made
-# durable by fsync, O_DSYNC and RWF_DSYNC, into holes and past EOF, with
-# unsynced writes between, marks the log after every durable step. The
+# durable by fsync, O_DSYNC and RWF_DSYNC, into holes and past EOF, and
+# data-sync overwrites that the engine writes through (REQ_FUA: the
+# dm device advertises FUA), with unsynced writes between, marks the log
+# after every durable step. The
 # log is then replayed (by our own replayer of the kernel's log format)
 # onto the image as it was before, up to every flush and FUA entry: at
 # each point e2fsck -fy must leave an image that e2fsck -fn finds clean,
 # and every byte of every durable write logged before the point must read
 # back intact through a read-only rext2 mount; and at every mark, with
-# only what a flush had covered before it, the mark's own writes must be
-# there (a durable step acknowledged without a cache flush fails). REXT2_POWERLOG_STEPS
-# (default 8) durable steps; REXT2_POWERLOG_EVERY (default 3) checks
+# only what a flush had covered before it (and FUA writes), the mark's
+# own writes must be there (a durable step acknowledged without a cache
+# flush or FUA fails). REXT2_POWERLOG_STEPS (default 8) random durable
+# steps, then one overwrite of each kind; REXT2_POWERLOG_EVERY (default 3) checks
 # every Nth flush point. Seed from REXT2_SEED.
 . "$REXT2_ROOT/tests/lib/common.sh"
 . "$REXT2_ROOT/tests/lib/dm.sh"

@@ -200,12 +200,83 @@ def t19_t26(slow):
            f" data right {data == want}")
 
 
+def t18_write_through(wts, cpath):
+    """T18, written through: a data-sync overwrite with nothing for fsync
+    to write goes out with REQ_FUA on a device whose cache honours it, or
+    plainly on one without a cache, and is not followed by a flush; on a
+    cache without FUA, under O_SYNC, past EOF, or after an unsynced
+    allocation, the write is synced with a flush as in 7.3. Each entry of
+    `wts` is (kind, mount, device), kind "fua", "nofua" or "nocache"."""
+    for kind, m, dev in wts:
+        cached = kind != "nocache"
+
+        def step(what, fn, through):
+            c0, f0 = counters(cpath), flushes(dev)
+            ok = fn()
+            c1, f1 = counters(cpath), flushes(dev)
+            wt, fl = c1["written_through"] - c0["written_through"], f1 - f0
+            # Without a volatile cache a flush ends before it is counted:
+            # only the counter tells the two apart there.
+            flush_ok = not cached or (fl == 0 if through else fl >= 1)
+            report(f"T18 {kind}: {what}", ok and wt == int(through) and flush_ok,
+                   f"(data right, written through, flushes): ({ok}, {wt}, {fl}), want written"
+                   f" through {int(through)}")
+
+        # An overwrite of a file whose blocks and inode are on disk.
+        p = fresh(m, "t18wt", pat(0x18a, 16 * BS))
+
+        def dsync_pwrite(flags, off, tag, n=4 * BS):
+            fd = odirect(p, os.O_RDWR | flags)
+            data = pat(tag, n)
+            r = pwrite_d(fd, data, off)
+            os.close(fd)
+            return r == n and read_d(p, n, off) == data
+
+        def aio_dsync(off, tag):
+            fd = odirect(p)
+            ctx = aio.Ctx()
+            b = aio.Buf(4 * BS)
+            b.fill(pat(tag, 4 * BS))
+            got, dup, extra = aio.run_batch(ctx, [aio.iocb(aio.CMD_PWRITE, fd, b, 0, 4 * BS, off, 1,
+                                                           rw_flags=aio.RWF_DSYNC)])
+            ctx.close()
+            os.close(fd)
+            return got.get(1) == 4 * BS and not (dup or extra) and \
+                read_d(p, 4 * BS, off) == pat(tag, 4 * BS)
+
+        step("O_DSYNC overwrite", lambda: dsync_pwrite(os.O_DSYNC, 0, 0x18b), kind != "nofua")
+        if kind != "fua":
+            continue
+        step("AIO RWF_DSYNC overwrite", lambda: aio_dsync(4 * BS, 0x18c), True)
+        step("O_SYNC overwrite", lambda: dsync_pwrite(os.O_SYNC, 8 * BS, 0x18d), False)
+        step("O_DSYNC write past EOF", lambda: dsync_pwrite(os.O_DSYNC, 16 * BS, 0x18e), False)
+        # Blocks allocated by a buffered write that nobody synced: their
+        # indirect block and the inode are not on disk yet.
+        with open(p, "r+b") as f:
+            f.seek(40 * BS)
+            f.write(pat(0x18f, 4 * BS))
+        step("O_DSYNC overwrite after an unsynced allocation",
+             lambda: dsync_pwrite(os.O_DSYNC, 40 * BS, 0x190), False)
+
+
+def read_d(path, n, off):
+    """n bytes at off of path, read with O_DIRECT (from the device)."""
+    fd = odirect(path, os.O_RDONLY)
+    try:
+        return pread_d(fd, n, off)
+    finally:
+        os.close(fd)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("mnt")
     ap.add_argument("dev")
     ap.add_argument("--4kn", dest="m4kn")
     ap.add_argument("--slow")
+    ap.add_argument("--wt", action="append", default=[], metavar="KIND:MNT:DEV",
+                    help="a rext2 mount on a null_blk device for T18's written-through writes;"
+                         " KIND is fua, nofua or nocache")
     a = ap.parse_args()
     m, dev, m4kn, slow = a.mnt, a.dev, a.m4kn, a.slow
     cpath = counters_path(dev)
@@ -358,6 +429,10 @@ def main():
     report("T18", res[0][0] == 4 * BS and res[1][0] == 4 * BS and not res[0][2] and not res[1][2]
            and res[0][1] == 0 and res[1][1] >= 1 and content(p) == want,
            f"(result, flushes before the event): plain {res[0][:2]}, RWF_DSYNC {res[1][:2]}")
+    if a.wt:
+        t18_write_through([tuple(w.split(":", 2)) for w in a.wt], cpath)
+    else:
+        print("T18 written through: not run: no null_blk mounts (--wt)")
 
     if slow:
         t19_t26(slow)

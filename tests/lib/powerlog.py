@@ -21,10 +21,16 @@ mark (the rest at the end of the log, when the target is removed).
       buffered and O_DIRECT pwritev2(RWF_DSYNC), AIO O_DIRECT RWF_DSYNC
       overwrites of blocks an unsynced buffered write allocated, into
       holes inside i_size
-      and past EOF, mixed with unsynced writes to a file "noise". After
-      each durable step returns: "dmsetup message DMNAME 0 mark mK", and
-      the regions it made durable go to JOURNAL (JSON lines). Regions
-      never overlap, so what a mark made durable stays so.
+      and past EOF, and data-sync O_DIRECT overwrites (O_DSYNC, RWF_DSYNC,
+      AIO RWF_DSYNC) of blocks already on disk in a file "ow" that was
+      written and synced before the first mark, one slot of it per step,
+      mixed with unsynced writes to a file "noise". After each durable
+      step returns: "dmsetup message DMNAME 0 mark mK", and the regions it
+      made durable go to JOURNAL (JSON lines). Regions never overlap, so
+      what a mark made durable stays so. The overwrites are what the
+      engine writes through (REQ_FUA, no flush after them: the log's
+      device advertises FUA); with the engine counters readable, none
+      being written through is a failure (the replay would not test it).
 
   powerlog.py check LOG BASE_IMAGE JOURNAL WORKDIR [--every K]
       Replays the log onto a copy of BASE_IMAGE up to every flush or FUA
@@ -48,6 +54,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from faultio import Aio, Buf, pattern  # noqa: E402
+from ksft import counters, counters_path  # noqa: E402
 
 MAGIC = 0x6a736677736872
 FLUSH, FUA, DISCARD, MARK = 1, 2, 4, 8
@@ -64,16 +71,44 @@ def workload(a):
     jr = open(a.journal, "w")
     ctx = Aio()
     marks = 0
-    for k in range(a.steps):
-        f = rnd.randrange(3)
-        kind = rnd.choice(["buf+fsync", "dio+fsync", "dio-odsync", "buf-rwf_dsync", "dio-rwf_dsync", "hole",
-                           "aio-dsync"])
-        n = rnd.randint(1, 12) * bs
-        off = cursor[f] + rnd.choice([0, 0, bs, 5 * bs, 40 * bs])
-        path = files[f]
+    # The overwrite slots: written and synced before the first mark, not
+    # journaled; each overwrite step then replaces one slot.
+    ow = os.path.join(a.mnt, "ow")
+    slot, nslots = 4 * bs, a.steps + 3
+    with open(ow, "wb") as f:
+        f.write(pattern(1, 0, nslots * slot))
+        os.fsync(f.fileno())
+    # Its directory entry too (fsync of a file does not write it in ext2).
+    dfd = os.open(a.mnt, os.O_RDONLY | os.O_DIRECTORY)
+    os.fsync(dfd)
+    os.close(dfd)
+    slots = list(range(nslots))
+    rnd.shuffle(slots)
+    ow_kinds = ["ow-odsync", "ow-rwf_dsync", "ow-aio-dsync"]
+    through0 = written_through()
+    # The random steps, then one overwrite of each kind.
+    kinds = [rnd.choice(["buf+fsync", "dio+fsync", "dio-odsync", "buf-rwf_dsync", "dio-rwf_dsync", "hole",
+                         "aio-dsync"] + ow_kinds) for _ in range(a.steps)] + ow_kinds
+    for k, kind in enumerate(kinds):
+        if kind.startswith("ow-"):
+            f, path = None, ow
+            n, off = rnd.randint(1, 4) * bs, slots.pop() * slot
+        else:
+            f = rnd.randrange(3)
+            path = files[f]
+            n = rnd.randint(1, 12) * bs
+            off = cursor[f] + rnd.choice([0, 0, bs, 5 * bs, 40 * bs])
         tag = 100 + k
         data = pattern(tag, off, n)
-        if kind == "aio-dsync":
+        if kind.startswith("ow-"):
+            # Blocks and inode on disk: a pure overwrite, data sync only.
+            fd = os.open(ow, os.O_RDWR | os.O_DIRECT | (os.O_DSYNC if kind == "ow-odsync" else 0))
+            buf.fill(data)
+            if kind == "ow-aio-dsync":
+                r = ctx.rw([("w", fd, buf, n, off, RWF_DSYNC)])[0]
+            else:
+                r = os.pwritev(fd, [memoryview(buf.m)[:n]], off, RWF_DSYNC if kind == "ow-rwf_dsync" else 0)
+        elif kind == "aio-dsync":
             # Blocks allocated by an unsynced buffered write, then
             # overwritten by an AIO O_DIRECT RWF_DSYNC write (queued: the
             # engine's completion must sync the inode and block map).
@@ -106,18 +141,36 @@ def workload(a):
         if r != n:
             print(f"FAIL: step {k} {kind}: wrote {r} of {n}")
             return 1
-        cursor[f] = max(cursor[f], off + n)
+        if f is not None:
+            cursor[f] = max(cursor[f], off + n)
         marks += 1
         subprocess.run(["dmsetup", "message", a.dmname, "0", "mark", f"m{k}"], check=True)
-        jr.write(json.dumps({"mark": f"m{k}", "kind": kind, "file": f"f{f}", "off": off, "len": n,
-                             "tag": tag}) + "\n")
+        jr.write(json.dumps({"mark": f"m{k}", "kind": kind, "file": os.path.basename(path), "off": off,
+                             "len": n, "tag": tag}) + "\n")
         # Unsynced noise between the durable steps.
         if rnd.random() < 0.6:
             os.pwrite(noise, pattern(9000 + k, 0, 4 * bs), rnd.randrange(0, 64) * bs)
     jr.close()
     os.close(noise)
-    print(f"workload: {a.steps} durable steps, {marks} marks")
+    print(f"workload: {len(kinds)} durable steps, {marks} marks")
+    through = written_through()
+    if through is None:
+        print("# engine counters not readable: written-through overwrites not counted")
+    elif through - through0 == 0:
+        print(f"FAIL: none of the {sum(k.startswith('ow-') for k in kinds)} data-sync overwrites was written "
+              "through (REQ_FUA): the replay cannot test them")
+        return 1
+    else:
+        print(f"written through: {through - through0} data-sync overwrites (REQ_FUA, no flush)")
     return 0
+
+
+def written_through():
+    """The engine's written_through counter, or None if unreadable."""
+    try:
+        return counters(counters_path())["written_through"]
+    except OSError:
+        return None
 
 
 def read_log(path):
