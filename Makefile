@@ -103,6 +103,12 @@ distro:
 distro-check: distro
 	REXT2_KIMAGE="$$(scripts/distro-build --vmlinuz)" $(MAKE) check-quick
 
+# The long image fuzzer (15-corrupt-rw): 3000 images at 1, 2 and 4 KiB
+# blocks, about an hour of emulated VM time (tests/lib/README).
+fuzz-long:
+	REXT2_FUZZ_COUNT=3000 REXT2_FUZZ_BUDGET=3300 REXT2_FUZZ_MIN=500 \
+		REXT2_CASE_TIMEOUT=4000 REXT2_SUITE_TIMEOUT=4600 scripts/check '15-*'
+
 host-test:
 	cargo test --manifest-path tools/host-tests/Cargo.toml
 
