@@ -25,15 +25,7 @@ dev=$(attach_rw "$img")
 sz=$(sectors "$dev")
 slow=$(dm_create rext2-slow "0 $sz delay $dev 0 0") || { fail "dmsetup create delay"; finish; }
 mnt rext2 "$slow" "$T_MNT/s" rw || { fail "rw mount"; dm_cleanup; finish; }
-py - "$T_MNT/s/file" <<'PY' || fail "writing the test file"
-import os, sys
-sys.path.insert(0, os.environ["REXT2_ROOT"] + "/tests/lib")
-from faultio import pattern
-with open(sys.argv[1], "wb") as f:
-    f.write(pattern(1, 0, 1 << 20))
-    f.flush()
-    os.fsync(f.fileno())
-PY
+pattern_file "$T_MNT/s/file" $((1 << 20)) || fail "writing the test file"
 sync
 mark slow
 echo "$timeout_s" >"$hung"

@@ -16,15 +16,7 @@ cp "$REXT2_WORK/empty-4096.img" "$img"
 dev=$(attach_rw "$img")
 lin=$(dm_create rext2-readlock "0 $(sectors "$dev") linear $dev 0") || { fail "dmsetup create linear"; finish; }
 mnt rext2 "$lin" "$T_MNT/r" rw || { fail "rw mount"; dm_cleanup; finish; }
-py - "$T_MNT/r/file" <<'PY' || fail "writing the test file"
-import os, sys
-sys.path.insert(0, os.environ["REXT2_ROOT"] + "/tests/lib")
-from faultio import pattern
-with open(sys.argv[1], "wb") as f:
-    f.write(pattern(1, 0, 1 << 20))
-    f.flush()
-    os.fsync(f.fileno())
-PY
+pattern_file "$T_MNT/r/file" $((1 << 20)) || fail "writing the test file"
 # The inode (and its cached block-map runs) and the indirect block go.
 sync
 echo 3 >/proc/sys/vm/drop_caches

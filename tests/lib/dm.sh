@@ -34,3 +34,18 @@ dm_cleanup() {
 	: >"$T_DMS"
 }
 trap 'dm_cleanup; cleanup' EXIT
+
+# pattern_file FILE BYTES: BYTES of faultio's pattern 1 (every sector
+# names its offset) written to FILE and synced, block map included, so a
+# device switched to fail or stall afterwards holds it all.
+pattern_file() {
+	py - "$1" "$2" <<'PY'
+import os, sys
+sys.path.insert(0, os.environ["REXT2_ROOT"] + "/tests/lib")
+from faultio import pattern
+with open(sys.argv[1], "wb") as f:
+    f.write(pattern(1, 0, int(sys.argv[2])))
+    f.flush()
+    os.fsync(f.fileno())
+PY
+}
