@@ -212,9 +212,10 @@ impl BlockMapper for Mapper<'_> {
         bmap::map_nowait(self.0, lblk, max)
     }
 
-    /// Nothing for fsync to write: the inode is not dirty for data sync
-    /// and no indirect block tied to it waits to be written (the
-    /// writer's exclusive `i_rwsem` keeps other writes to this file out).
+    /// Nothing for fdatasync to write but the data: the inode is not
+    /// dirty for data sync and no indirect block tied to it waits to be
+    /// written (the request's own blocks are on disk already: the engine
+    /// asks only for such requests).
     fn clean_for_data_sync(&self) -> bool {
         !self.0.datasync_dirty() && !self.0.has_tied_buffers()
     }
