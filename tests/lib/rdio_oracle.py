@@ -11,14 +11,14 @@ usage: rdio_oracle.py run MOUNTDIR OUT.json [--seed N] [--ops N]
 run: the DIO-SPEC cases that make sense on a foreign filesystem (alignment,
 reads at and after EOF, holes, extending writes, writes into holes inside
 i_size, which the engine hands to buffered I/O, AIO exactly-once, a write
-from a buffer that faults), then a seeded random mix of synchronous and AIO
-reads and writes of 512 B to 1 MiB, aligned and misaligned, with every read
-checked against an in-memory model of the file. Outcomes are return values,
-errno names, SHA-256 of file contents, st_size and st_blocks. Prints
-"name: ok" / "name: FAIL why" for the model checks (the same expectations
-for both engines) and writes the outcomes to OUT.json. io_uring is not
-driven from here (no raw io_uring in the stdlib); the fio verify jobs of
-the case cover it.
+from a buffer that faults), then a seeded random mix of synchronous, AIO
+and io_uring reads and writes of 512 B to 1 MiB, aligned and misaligned,
+with every read checked against an in-memory model of the file (io_uring
+through faultio's minimal ring, one request at a time; the fio verify jobs
+of the case drive it at depth). Outcomes are return values, errno names,
+SHA-256 of file contents, st_size and st_blocks. Prints "name: ok" /
+"name: FAIL why" for the model checks (the same expectations for both
+engines) and writes the outcomes to OUT.json.
 
 compare: every outcome must be equal, except a documented deviation of the
 rext2 engine (Documentation/rext2.rst, "Where this version differs"): on a
@@ -39,6 +39,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from aio import CMD_PREAD, CMD_PWRITE, Buf, Ctx, iocb, run_batch  # noqa: E402
+from faultio import Uring  # noqa: E402
 from ksft import exit_status, outcome, report  # noqa: E402
 
 SECTOR = 512
@@ -229,6 +230,7 @@ class Oracle:
         model = bytearray(pattern(14, 2 * MIB))
         fd = os.open(p, os.O_RDWR | os.O_DIRECT)
         ctx = Ctx()
+        ring = Uring()
         bad = 0
 
         def one(kind):
@@ -315,6 +317,21 @@ class Oracle:
                     bad += 1
                     report(f"{name} aio exactly once", False, f"duplicates {dup}, extra {len(extra)}")
                 self.rec(f"{name} aio events", [len(got), len(dup), len(extra)])
+            elif c < 0.50:
+                # io_uring: one IORING_OP_READ or IORING_OP_WRITE.
+                kind, off, n, bo, ok = one(rnd.choice("rw"))
+                b = Buf(n + bo + PAGE)
+                b.fill(b"\xa5" * (n + bo))
+                data = rnd.randbytes(n) if kind == "w" else b""
+                if kind == "w":
+                    b.fill(data, bo)
+                r = outcome(lambda: ring.rw(kind, fd, _At(b.addr + bo), n, off))
+                self.rec(f"{name} uring {kind} {off}+{n}@{bo}", r)
+                if kind == "w":
+                    apply_write(off, data, r, ok, name)
+                else:
+                    d = b.get(bo, r) if isinstance(r, int) and r > 0 else b""
+                    expect_read(off, n, ok, r, d, name)
             else:
                 kind, off, n, bo, ok = one(rnd.choice("rw"))
                 if kind == "w":
@@ -327,6 +344,7 @@ class Oracle:
                     self.rec(f"{name} read {off}+{n}@{bo}", r)
                     expect_read(off, n, ok, r, d, name)
         ctx.close()
+        ring.close()
         size = os.fstat(fd).st_size
         os.close(fd)
         report(f"mix: {nops} operations, every read as the model says", bad == 0, f"{bad} disagreements")
@@ -335,6 +353,13 @@ class Oracle:
         report("mix: final content is the model's", size == len(model) and whole == bytes(model),
                f"size {size}, model {len(model)}")
         self.state("mix", p)
+
+
+class _At:
+    """A buffer address for Uring.rw (a Buf at an offset)."""
+
+    def __init__(self, addr):
+        self.addr = addr
 
 
 def run(argv):
