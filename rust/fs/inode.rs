@@ -5,6 +5,7 @@
 use super::disk::inode::{encode_rdev, Kind, RawInode, N_BLOCKS, S_IFMT, S_IFREG};
 use super::disk::run_cache::{CachedRun, RunCache};
 use super::{alloc, corrupted, flags, super_block, truncate, Ext2};
+use crate::kernel_ext::buffer::Buffer;
 use crate::kernel_ext::inode::{Attrs, Inode, InodeKind, NewInode};
 use crate::kernel_ext::rwsem::{new_rwsem, ReadGuard, RwSem, WriteGuard};
 use crate::kernel_ext::super_block::SuperBlock;
@@ -265,10 +266,7 @@ pub(super) fn write_inode(inode: &Inode<Ext2>, sync: bool) -> Result {
         generation: inode.generation(),
         file_acl: st.file_acl,
     };
-    let group = geo.inode_group(ino);
-    let table = info.groups.get(group as usize).ok_or(EINVAL)?.inode_table;
-    let (blk, off) = geo.inode_location(ino, table);
-    let mut bh = sb.bread(blk)?;
+    let (mut bh, off) = table_buffer(inode)?;
     {
         let mut l = bh.lock();
         let rec = l
@@ -287,8 +285,41 @@ pub(super) fn write_inode(inode: &Inode<Ext2>, sync: bool) -> Result {
     if sync {
         inode.sync_buffers()?;
         bh.sync()?;
+    } else {
+        // The table block is only dirty in the buffer cache now, and the
+        // inode no longer is: fsync must still find it (7.3's ext2 does
+        // the same).
+        inode.set_metadata_writeback();
     }
     Ok(())
+}
+
+/// The inode-table block that holds `inode`, and the record's offset in it.
+fn table_buffer(inode: &Inode<Ext2>) -> Result<(Buffer, usize)> {
+    let sb = inode.sb();
+    let info = sb.info();
+    let geo = info.geo;
+    let ino = inode.ino() as u32;
+    if !geo.ino_valid(ino) {
+        return Err(EIO);
+    }
+    let group = geo.inode_group(ino);
+    let table = info.groups.get(group as usize).ok_or(EINVAL)?.inode_table;
+    let (blk, off) = geo.inode_location(ino, table);
+    Ok((sb.bread(blk)?, off))
+}
+
+/// fsync after background writeback: writes the metadata buffers tied to
+/// the inode and its table block, which `write_inode(.., false)` left
+/// dirty in the buffer cache, and waits for both.
+pub(super) fn sync_metadata(inode: &Inode<Ext2>) -> Result {
+    let tied = inode.sync_buffers();
+    let (bh, _) = table_buffer(inode)?;
+    let table = bh.sync();
+    if tied.is_err() || table.is_err() {
+        pr_err!("inode {}: writing its metadata failed\n", inode.ino());
+    }
+    tied.and(table)
 }
 
 /// Last reference gone: an inode with no links left is freed on disk

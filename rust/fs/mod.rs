@@ -113,6 +113,10 @@ impl FileSystem for Ext2 {
         inode::write_inode(inode, sync)
     }
 
+    fn sync_inode_metadata(inode: &Inode<Self>) -> Result {
+        inode::sync_metadata(inode)
+    }
+
     fn evict_inode(inode: &Inode<Self>) {
         inode::evict(inode)
     }

@@ -99,6 +99,13 @@ pub(crate) trait FileSystem: Sized + 'static {
     /// Writes the in-core inode to its on-disk copy (`write_inode`); with
     /// `sync`, to the disk, with its metadata buffers.
     fn write_inode(inode: &Inode<Self>, sync: bool) -> Result;
+    /// Writes what an earlier non-integrity `write_inode` left in the
+    /// buffer cache (the inode's table block, its metadata buffers) and
+    /// waits (`sync_inode_metadata`); called by fsync's writeback of an
+    /// inode marked with [`VfsInode::set_metadata_writeback`].
+    ///
+    /// [`VfsInode::set_metadata_writeback`]: super::vfs_inode::VfsInode::set_metadata_writeback
+    fn sync_inode_metadata(inode: &Inode<Self>) -> Result;
     /// The last reference to `inode` is gone and its page cache is empty;
     /// frees it on disk if it has no links left.
     fn evict_inode(inode: &Inode<Self>);

@@ -207,6 +207,11 @@ bool rext2_inode_datasync_dirty(struct inode *inode)
 	       (I_DIRTY_DATASYNC | I_SYNC | I_METADATA_WRITEBACK);
 }
 
+void rext2_set_inode_metadata_writeback(struct inode *inode)
+{
+	set_inode_metadata_writeback(inode);
+}
+
 void rext2_inode_set_iop(struct inode *inode, const void *iops)
 {
 	inode->i_op = iops;

@@ -59,6 +59,7 @@ bool rext2_sb_rdonly(const struct super_block *sb);
 bool rext2_sb_has_orphans(struct super_block *sb);
 bool rext2_inode_is_new(struct inode *inode);
 bool rext2_inode_datasync_dirty(struct inode *inode);
+void rext2_set_inode_metadata_writeback(struct inode *inode);
 void rext2_inode_set_iop(struct inode *inode, const void *iops);
 const unsigned char *rext2_dentry_name(const struct dentry *dentry, u32 *len);
 void rext2_set_delayed_call(struct delayed_call *call, void (*fn)(void *), void *arg);

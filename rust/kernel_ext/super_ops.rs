@@ -24,6 +24,7 @@ impl<T: FileSystem> Tables<T> {
         alloc_inode: Some(Self::alloc_inode),
         free_inode: Some(Self::free_inode),
         write_inode: Some(Self::write_inode),
+        sync_inode_metadata: Some(Self::sync_inode_metadata),
         evict_inode: Some(Self::evict_inode),
         put_super: Some(Self::put_super),
         sync_fs: Some(Self::sync_fs),
@@ -123,6 +124,19 @@ impl<T: FileSystem> Tables<T> {
         // SAFETY: a live inode of `T` and its writeback control.
         let (inode, sync) = unsafe { (Inode::<T>::from_raw(inode), sys::rext2_wbc_sync_all(wbc)) };
         from_result(|| T::write_inode(inode, sync).map(|()| 0))
+    }
+
+    /// # Safety
+    ///
+    /// Only called by the VFS through the operation tables, with the live
+    /// objects that callback's C contract promises.
+    unsafe extern "C" fn sync_inode_metadata(
+        inode: *mut sys::inode,
+        _wbc: *mut sys::writeback_control,
+    ) -> c_int {
+        // SAFETY: a live inode of `T`, under integrity writeback.
+        let inode = unsafe { Inode::<T>::from_raw(inode) };
+        from_result(|| T::sync_inode_metadata(inode).map(|()| 0))
     }
 
     /// # Safety

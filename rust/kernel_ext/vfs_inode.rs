@@ -69,6 +69,15 @@ impl VfsInode {
         unsafe { sys::rext2_inode_datasync_dirty(self.as_ptr()) }
     }
 
+    /// Records that the inode's metadata was handed to the buffer cache by
+    /// a non-integrity `write_inode` and may not be on disk yet
+    /// (`set_inode_metadata_writeback`): the next fsync or fdatasync then
+    /// calls `sync_inode_metadata` although the inode is no longer dirty.
+    pub(crate) fn set_metadata_writeback(&self) {
+        // SAFETY: a live inode; the helper takes `i_lock` itself.
+        unsafe { sys::rext2_set_inode_metadata_writeback(self.as_ptr()) }
+    }
+
     /// Takes `i_rwsem` exclusively until the guard is dropped.
     pub(crate) fn lock(&self) -> VfsInodeLock<'_> {
         // SAFETY: a live inode; the guard unlocks exactly once.
