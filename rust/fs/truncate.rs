@@ -19,6 +19,10 @@ struct Freer<'a> {
     run: Option<(u32, u32)>,
     dropped: u32,
     first_dropped: Option<u32>,
+    /// Blocks known to hold no metadata (`start..end`): the check of the
+    /// block that found them covers the rest, up to the next metadata
+    /// zone, so a file's blocks are not checked one by one.
+    clean: (u64, u64),
 }
 
 impl Freer<'_> {
@@ -60,6 +64,7 @@ pub(super) fn truncate_blocks(inode: &Inode<Ext2>, size: i64) {
         run: None,
         dropped: 0,
         first_dropped: None,
+        clean: (0, 0),
     };
     let r = try_truncate(&mut f, size);
     if let Some(b) = f.first_dropped {
@@ -106,9 +111,20 @@ fn try_truncate(f: &mut Freer<'_>, size: i64) -> Result {
 }
 
 /// Whether `b` may be one of the file's blocks (checked silently).
-fn is_file_block(f: &Freer<'_>, b: u32) -> bool {
+fn is_file_block(f: &mut Freer<'_>, b: u32) -> bool {
+    let b = u64::from(b);
+    if (f.clean.0..f.clean.1).contains(&b) {
+        return true;
+    }
     let info = f.inode.sb().info();
-    super::disk::zones::first_metadata(&info.geo, &info.groups, b.into(), 1).is_none()
+    let span = info.geo.blocks_per_group.into();
+    match super::disk::zones::file_run(&info.geo, &info.groups, b, span) {
+        Ok(n) => {
+            f.clean = (b, b + n);
+            true
+        }
+        Err(_) => false,
+    }
 }
 
 /// Pointers per indirect block.

@@ -5,6 +5,7 @@
 
 use super::kiocb::IovIter;
 use super::sys;
+use core::cell::Cell;
 use core::marker::PhantomData;
 use core::mem::MaybeUninit;
 use core::ptr::NonNull;
@@ -32,29 +33,38 @@ struct Run {
 /// # Invariants
 ///
 /// `pages[..n]` and `runs[..nruns]` are initialised; `pages[..n]` are pages
-/// returned by `iov_iter_extract_pages`; if `pinned`, each holds one pin
-/// that this batch owns and releases in [`PageBatch::clear`] or Drop
-/// (marking the page dirty first if `dirty`). A bio that uses one of them
-/// takes a pin of its own (see `super::request`), so the batch may be
-/// released while its bios are in flight. Unpinned pages belong to a
-/// kernel iterator whose owner keeps them alive until the request
-/// completes.
+/// returned by `iov_iter_extract_pages`; if `pinned`, each holds one pin,
+/// which this batch owns and releases in [`PageBatch::clear`] or Drop
+/// (marking the page dirty first if `dirty`) unless its bit in `given` is
+/// set: then the pin was handed to the bio that took the last piece of
+/// the page's segment. Every other bio that uses a page takes a pin of
+/// its own (see `super::request`), so the batch may be released while
+/// its bios are in flight. `given` has no bit set at or past `n`.
+/// Unpinned pages belong to a kernel iterator whose owner keeps them
+/// alive until the request completes.
 pub(crate) struct PageBatch {
     pages: [MaybeUninit<*mut sys::page>; BATCH_PAGES],
     n: usize,
     runs: [MaybeUninit<Run>; BATCH_PAGES],
     nruns: usize,
+    given: [Cell<u64>; BATCH_PAGES / 64],
     pinned: bool,
     dirty: bool,
 }
 
 /// A page of a batch (or the zero page), valid while the batch is
-/// borrowed.
-#[derive(Clone, Copy, PartialEq, Eq)]
+/// borrowed. Two are equal if they are the same page of the same batch,
+/// whichever entries they came from: the assembler then merges adjacent
+/// pieces of it into one range, which a bio takes with one pin.
+#[derive(Clone, Copy)]
 pub(crate) struct PageRef<'a> {
     page: NonNull<sys::page>,
     /// The batch that holds the page; null for the zero page.
     owner: *const PageBatch,
+    /// The page's entry in the batch.
+    index: u32,
+    /// Where the page's segment ends in it (its last byte + 1).
+    seg_end: u32,
     _p: PhantomData<&'a PageBatch>,
 }
 
@@ -69,6 +79,7 @@ impl PageBatch {
             n: 0,
             runs: [const { MaybeUninit::uninit() }; BATCH_PAGES],
             nruns: 0,
+            given: [const { Cell::new(0) }; BATCH_PAGES / 64],
             pinned,
             dirty,
         })
@@ -83,24 +94,69 @@ impl PageBatch {
     /// next round.
     pub(crate) fn clear(&mut self) {
         self.release();
+        for w in &self.given[..self.n.div_ceil(64)] {
+            w.set(0);
+        }
         self.n = 0;
         self.nruns = 0;
     }
 
     fn release(&mut self) {
-        if self.pinned && self.n > 0 {
-            // SAFETY: the first `n` pages carry one pin each that this
-            // batch owns (type invariant); they are released here, once
-            // (`clear` empties the batch right after). This runs in the
-            // submitting task, where dirtying may sleep.
+        if !self.pinned {
+            return;
+        }
+        // The runs of entries whose pin the batch still owns.
+        let mut i = 0;
+        while i < self.n {
+            if self.is_given(i) {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < self.n && !self.is_given(i) {
+                i += 1;
+            }
+            // SAFETY: pages `start..i` carry one pin each that this batch
+            // owns (type invariant: not given); they are released here,
+            // once (`clear` empties the batch right after, Drop ends it).
+            // This runs in the submitting task, where dirtying may sleep.
             unsafe {
                 sys::unpin_user_pages_dirty_lock(
-                    self.pages.as_mut_ptr().cast::<*mut sys::page>(),
-                    self.n,
+                    self.pages.as_mut_ptr().add(start).cast::<*mut sys::page>(),
+                    i - start,
                     self.dirty,
                 )
             };
         }
+    }
+
+    fn is_given(&self, i: usize) -> bool {
+        self.given[i / 64].get() & (1 << (i % 64)) != 0
+    }
+
+    /// Whether a bio that adds `len` bytes at `offset` of `page` may take
+    /// the batch's pin instead of one of its own: the range is the last
+    /// of the page's segment (no later piece of the batch uses the page)
+    /// and the pin is still the batch's.
+    pub(super) fn may_give(&self, page: &PageRef<'_>, offset: u32, len: u32) -> bool {
+        self.pinned
+            && !page.is_zero_page()
+            && core::ptr::eq(page.owner, self)
+            && offset + len == page.seg_end
+            && (page.index as usize) < self.n
+            && !self.is_given(page.index as usize)
+    }
+
+    /// Records that a bio now owns `page`'s pin (see [`Self::may_give`]):
+    /// the batch no longer releases it.
+    ///
+    /// # Safety
+    ///
+    /// [`Self::may_give`] said yes for the page, and a bio that releases
+    /// its pages' pins on completion has taken the page since.
+    pub(super) unsafe fn give(&self, page: &PageRef<'_>) {
+        let w = &self.given[page.index as usize / 64];
+        w.set(w.get() | 1 << (page.index % 64));
     }
 
     /// Extracts up to `max` more bytes from `iter` (advancing it); returns
@@ -181,6 +237,8 @@ impl PageBatch {
                     PageRef {
                         page,
                         owner,
+                        index: i as u32,
+                        seg_end: (off + len) as u32,
                         _p: PhantomData,
                     },
                     off as u32,
@@ -213,6 +271,14 @@ impl Drop for PageBatch {
     }
 }
 
+impl PartialEq for PageRef<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.page == other.page && core::ptr::eq(self.owner, other.owner)
+    }
+}
+
+impl Eq for PageRef<'_> {}
+
 impl PageRef<'_> {
     pub(super) fn as_ptr(&self) -> *mut sys::page {
         self.page.as_ptr()
@@ -236,6 +302,8 @@ impl PageRef<'_> {
         Self {
             page: NonNull::new(p).unwrap_or(NonNull::dangling()),
             owner: core::ptr::null(),
+            index: 0,
+            seg_end: 0,
             _p: PhantomData,
         }
     }

@@ -296,9 +296,11 @@ impl Request {
     }
 
     /// Adds a range of a page of this request's batch (or of the zero
-    /// page) to the open bio, with a pin of the bio's own on a pinned
-    /// page; `false` if the bio is full, if the page is not this
-    /// request's, or if the pin could not be taken.
+    /// page) to the open bio. On a pinned page the bio takes the batch's
+    /// pin if the range is the last piece of the page's segment (as
+    /// iomap's bios own their pages' pins), else a pin of its own;
+    /// `false` if the bio is full, if the page is not this request's, or
+    /// if the pin could not be taken.
     pub(crate) fn add(&self, page: PageRef<'_>, offset: u32, len: u32) -> bool {
         let Some(bio) = self.inner().open.get() else {
             return false;
@@ -306,11 +308,25 @@ impl Request {
         if !page.is_of(self.batch()) || offset as usize + len as usize > PAGE_SIZE {
             return false;
         }
-        let pin = self.batch().is_pinned() && !page.is_zero_page();
+        let batch = self.batch();
+        // The last piece of the page's segment takes the batch's pin.
+        let give = batch.may_give(&page, offset, len);
+        let pin = batch.is_pinned() && !page.is_zero_page() && !give;
         // SAFETY: `bio` is our unsubmitted bio; the page is the batch's,
-        // which holds a pin on it until the bio has its own (type
-        // invariant), or the permanent zero page; the range is inside it.
-        unsafe { sys::rext2_bio_add_page_pinned(bio.as_ptr(), page.as_ptr(), len, offset, pin) }
+        // which holds a pin on it until the bio has its own or takes the
+        // batch's (type invariant), or the permanent zero page; the range
+        // is inside it.
+        let added = unsafe {
+            sys::rext2_bio_add_page_pinned(bio.as_ptr(), page.as_ptr(), len, offset, pin)
+        };
+        if added && give {
+            // SAFETY: `may_give` said yes, and the bio, which releases its
+            // pages' pins when it completes (`BIO_PAGE_PINNED`: the batch
+            // is pinned), has just taken the page without a pin of its
+            // own: the batch's pin is now the bio's.
+            unsafe { batch.give(&page) };
+        }
+        added
     }
 
     /// Submits the open bio, if any.
