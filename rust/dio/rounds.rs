@@ -3,8 +3,8 @@
 //! The submission loop shared by reads and writes: the user buffer is
 //! taken in rounds of up to one page batch (256 pages); each round is
 //! walked inside a block plug; every round but the last ends on a
-//! filesystem block. A round's bios carry pins of their own on
-//! its pages, so the next round starts at once, while they are in flight:
+//! filesystem block. A round's bios own pins on its pages (the batch's
+//! or their own), so the next round starts at once, while they are in flight:
 //! the last bios may still be in flight when this returns, and the caller
 //! waits for them or queues the request.
 

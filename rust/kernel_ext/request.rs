@@ -4,9 +4,10 @@
 //! completion (fs/direct-io.c's `struct dio`).
 //!
 //! Pages. The user buffer is taken in batches of up to 256 pinned pages.
-//! Every bio takes a pin of its own on each page it carries (as
-//! fs/direct-io.c's `dio_pin_page` does) and its completion releases them,
-//! so a batch is released as soon as its bios are built and the next one
+//! The bio that carries the last piece of a page's segment takes the
+//! batch's pin on it; one that carries an earlier piece takes a pin of its
+//! own (as fs/direct-io.c's `dio_pin_page` does for every page). Bio
+//! completions release the bios' pins, so a batch is released as soon as its bios are built and the next one
 //! is filled while they are still in flight: a request streams, whatever
 //! its size.
 //!
