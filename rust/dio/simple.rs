@@ -158,6 +158,9 @@ impl Flight for Queueable {
     }
 
     fn queue(self, pending: Pending) -> core::result::Result<(), (Pending, Result)> {
-        self.bio.queue(pending, self.defer)
+        if self.bio.queue(pending, self.defer)? {
+            DioStats::add(&STATS.polled, 1);
+        }
+        Ok(())
     }
 }

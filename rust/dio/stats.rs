@@ -46,6 +46,7 @@ pub(crate) struct DioStats {
     pub(crate) nowait: Atomic<u64>,
     pub(crate) nowait_again: Atomic<u64>,
     pub(crate) write_through: Atomic<u64>,
+    pub(crate) polled: Atomic<u64>,
     pub(crate) bad_mappings: Atomic<u64>,
     pub(crate) errors: Atomic<u64>,
 }
@@ -76,6 +77,7 @@ impl DioStats {
             nowait: Atomic::new(0),
             nowait_again: Atomic::new(0),
             write_through: Atomic::new(0),
+            polled: Atomic::new(0),
             bad_mappings: Atomic::new(0),
             errors: Atomic::new(0),
         }
@@ -106,7 +108,7 @@ impl DioStats {
     }
 
     /// `name value` lines, one per counter, in a fixed order.
-    fn rows(&self) -> [(&'static str, u64); 24] {
+    fn rows(&self) -> [(&'static str, u64); 25] {
         let g = |c: &Atomic<u64>| c.load(Relaxed);
         [
             ("reads", g(&self.reads)),
@@ -131,6 +133,7 @@ impl DioStats {
             ("nowait_requests", g(&self.nowait)),
             ("nowait_again", g(&self.nowait_again)),
             ("written_through", g(&self.write_through)),
+            ("polled_requests", g(&self.polled)),
             ("bad_mappings", g(&self.bad_mappings)),
             ("errors", g(&self.errors)),
         ]

@@ -15,6 +15,12 @@
 //! `i_rwsem` is taken (io_uring then retries it from its worker, and
 //! `RWF_NOWAIT` writes fail as they did without the flag).
 //!
+//! `iopoll` is `iocb_bio_iopoll`, as ext4's and the block device's: an
+//! io_uring ring set up for polling (`IORING_SETUP_IOPOLL`, `RWF_HIPRI`)
+//! polls the bio that a direct request's kiocb names (the one-bio path
+//! names it, `super::one_bio`); the engine's other requests name none and
+//! complete by interrupt, which the ring's polling loop sees too.
+//!
 //! C header: [`include/linux/fs.h`](srctree/include/linux/fs.h)
 
 use super::dir::DirEmitter;
@@ -41,6 +47,7 @@ impl<T: FileSystem> Tables<T> {
         mmap_prepare: Some(sys::generic_file_mmap_prepare),
         open: Some(Self::open),
         fsync: Some(sys::simple_fsync),
+        iopoll: Some(sys::iocb_bio_iopoll),
         splice_read: Some(sys::filemap_splice_read),
         splice_write: Some(sys::iter_file_splice_write),
         setlease: Some(sys::generic_setlease),

@@ -233,6 +233,11 @@ impl AsyncIocb {
         Ok(())
     }
 
+    /// The raw kiocb, for the bio layer's polled submission.
+    pub(super) fn as_ptr(&self) -> *mut sys::kiocb {
+        self.raw.as_ptr()
+    }
+
     fn end_dio(&mut self) {
         if let Some(inode) = self.dio_inode.take() {
             // SAFETY: the count was begun and handed to us (type

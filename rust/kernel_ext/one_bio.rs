@@ -127,12 +127,14 @@ impl OneBio {
     /// be dirtied again, or if a write's file has pages in the page cache).
     /// If the bio is done before this lets go, or no completion record
     /// or workqueue can be had (then this waits), `pending` comes back with
-    /// the result, for the caller to report synchronously.
+    /// the result, for the caller to report synchronously. A kiocb that
+    /// asks for polled completion (`IOCB_HIPRI`) has its bio polled (see
+    /// `rext2_bio_set_polled`); `Ok` says whether it was.
     pub(crate) fn queue(
         self,
         pending: Pending,
         defer: bool,
-    ) -> core::result::Result<(), (Pending, Result)> {
+    ) -> core::result::Result<bool, (Pending, Result)> {
         // SAFETY: the superblock is live during the call (type invariant);
         // process context.
         if unsafe { sys::rext2_sb_dio_wq(self.sb) } != 0 {
@@ -140,8 +142,10 @@ impl OneBio {
         }
         // The completion goes in only once the record exists: a failed
         // allocation must not drop it (that would complete the kiocb).
+        let iocb = pending.iocb.as_ptr();
         let rec = KBox::new(
             Record {
+                polled: core::ptr::null_mut(),
                 refs: AtomicU32::new(2),
                 error: AtomicI32::new(0),
                 kept: AtomicBool::new(false),
@@ -162,8 +166,15 @@ impl OneBio {
         };
         *rec.pending.get_mut() = Some(pending);
         let this = core::mem::ManuallyDrop::new(self);
-        let rec = KBox::into_raw(rec);
         let bio = this.bio.as_ptr();
+        // SAFETY: our unsubmitted bio, the only one of the request, and
+        // the request's live kiocb, which the bio's completion unnames
+        // (`Record::polled`) before anything can complete the kiocb.
+        let polled = unsafe { sys::rext2_bio_set_polled(bio, iocb) };
+        if polled {
+            rec.polled = iocb;
+        }
+        let rec = KBox::into_raw(rec);
         // SAFETY: our unsubmitted bio; dirtying its pages may sleep, and
         // this is the submitting task. Its completion gets the record,
         // which stays allocated while the bio's count is held (`Record`).
@@ -178,14 +189,14 @@ impl OneBio {
         // this decrement; `AcqRel` orders the bio's writes (error, kept)
         // before whoever completes.
         if unsafe { &*rec }.refs.fetch_sub(1, Ordering::AcqRel) != 1 {
-            return Ok(());
+            return Ok(polled);
         }
         // SAFETY: both counts are gone: the record is ours alone; task
         // context.
         let (pending, result) = unsafe { finish_record(rec, true) };
         match pending {
             Some(pending) => Err((pending, result)),
-            None => Ok(()),
+            None => Ok(polled),
         }
     }
 }
@@ -245,6 +256,10 @@ impl Drop for InFlightBio {
 /// completion, which either releases and puts it or, if a read's pages
 /// must be dirtied again, sets `kept` and leaves it to the last party.
 struct Record {
+    /// The kiocb whose `private` names the bio for polling (null if it
+    /// is not polled): live until the bio's completion, which clears it
+    /// first.
+    polled: *mut sys::kiocb,
     refs: AtomicU32,
     /// The bio's errno, 0 if none.
     error: AtomicI32,
@@ -295,6 +310,11 @@ unsafe extern "C" fn record_end_io(bio: *mut sys::bio) {
     let rec = unsafe { sys::rext2_bio_private(bio) }.cast::<Record>();
     // SAFETY: as above.
     let r = unsafe { &*rec };
+    if !r.polled.is_null() {
+        // SAFETY: the kiocb is live: its completion comes after this, by
+        // this function or by the submitter once the count below is gone.
+        unsafe { sys::rext2_kiocb_clear_polled(r.polled) };
+    }
     // SAFETY: the bio is complete and ours. Pages read into that are still
     // dirty, and pages written from, are released here; pages cleaned
     // meanwhile must be dirtied again, which may sleep: kept for task

@@ -333,6 +333,28 @@ bool rext2_bio_add_page_pinned(struct bio *bio, struct page *page, unsigned int 
 	return false;
 }
 
+/*
+ * Polled completion (RWF_HIPRI: io_uring's IOPOLL rings) for the only bio
+ * of an asynchronous request, as block/fops.c and iomap do it: the bio is
+ * REQ_POLLED (submit_bio() clears that on a device that cannot poll) and
+ * iocb->private names it for iocb_bio_iopoll(). A synchronous kiocb is
+ * not polled (the submitter sleeps). Returns whether the bio is polled.
+ */
+bool rext2_bio_set_polled(struct bio *bio, struct kiocb *iocb)
+{
+	if (!(iocb->ki_flags & IOCB_HIPRI) || is_sync_kiocb(iocb))
+		return false;
+	bio->bi_opf |= REQ_POLLED;
+	WRITE_ONCE(iocb->private, bio);
+	return true;
+}
+
+/* The polled bio completed: iocb_bio_iopoll() has nothing left to poll. */
+void rext2_kiocb_clear_polled(struct kiocb *iocb)
+{
+	WRITE_ONCE(iocb->private, NULL);
+}
+
 /* bio_set_pages_dirty() (not exported): before a read into user pages. */
 void rext2_bio_set_pages_dirty(struct bio *bio)
 {

@@ -122,6 +122,8 @@ int rext2_call_get_block(int (*get_block)(struct inode *, sector_t,
 			 int create, u64 *pblk, unsigned int *state);
 struct page *rext2_zero_page(void);
 void rext2_bio_set_end_io(struct bio *bio, void (*end_io)(struct bio *), void *private);
+bool rext2_bio_set_polled(struct bio *bio, struct kiocb *iocb);
+void rext2_kiocb_clear_polled(struct kiocb *iocb);
 void *rext2_bio_private(struct bio *bio);
 int rext2_bio_errno(struct bio *bio);
 struct block_device *rext2_sb_bdev(struct super_block *sb);

@@ -6,9 +6,10 @@
 T_NULLBS=/tmp/rext2-mnt/$T_NAME.nullbs
 : >"$T_NULLBS"
 
-# nullb_create NAME MIB CACHE_MIB FUA: a memory-backed null_blk device of
-# MIB MiB with 512-byte sectors and a volatile write cache of CACHE_MIB
-# MiB (0: none) that honours REQ_FUA if FUA is 1; prints its node
+# nullb_create NAME MIB CACHE_MIB FUA [POLL_QUEUES]: a memory-backed
+# null_blk device of MIB MiB with 512-byte sectors and a volatile write
+# cache of CACHE_MIB MiB (0: none) that honours REQ_FUA if FUA is 1, and
+# POLL_QUEUES queues for polled I/O (default none); prints its node
 # (/dev/NAME).
 nullb_create() {
 	local d=/sys/kernel/config/nullb/$1
@@ -16,7 +17,11 @@ nullb_create() {
 	mkdir "$d" || return 1
 	echo "$1" >>"$T_NULLBS"
 	echo "$2" >"$d/size" && echo 1 >"$d/memory_backed" && echo 512 >"$d/blocksize" &&
-		echo "$3" >"$d/cache_size" && echo "$4" >"$d/fua" && echo 1 >"$d/power" || return 1
+		echo "$3" >"$d/cache_size" && echo "$4" >"$d/fua" || return 1
+	if [ -n "${5:-}" ]; then
+		echo "$5" >"$d/poll_queues" || return 1
+	fi
+	echo 1 >"$d/power" || return 1
 	# The disk is named after the configfs item (older kernels: nullbN).
 	if [ -b "/dev/$1" ]; then
 		echo "/dev/$1"
