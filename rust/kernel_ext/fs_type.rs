@@ -263,6 +263,18 @@ impl<T: FileSystem> Tables<T> {
             // superblock satisfies `SuperBlock<T>`'s invariants.
             let ready = unsafe { SuperBlock::<T>::from_raw(sb) };
             let root = Inode::iget(ready, T::ROOT_INO)?;
+            // A root that is not a directory mounts only onto a file: the
+            // VFS then refuses the mount with ENOTDIR and no word of why.
+            const S_IFMT: u16 = 0o170000;
+            const S_IFDIR: u16 = 0o040000;
+            if root.mode() & S_IFMT != S_IFDIR {
+                pr_err!(
+                    "mount refused: root inode {} is not a directory (mode {:o}): run e2fsck\n",
+                    T::ROOT_INO,
+                    root.mode()
+                );
+                return Err(EUCLEAN);
+            }
             // SAFETY: `d_make_root` consumes the inode reference (it iputs
             // it on failure), so the `ARef` is released into it.
             let dentry = unsafe { sys::d_make_root(ARef::into_raw(root).as_ptr().cast()) };
