@@ -5,7 +5,6 @@
 use super::disk::inode::{encode_rdev, Kind, RawInode, N_BLOCKS, S_IFMT, S_IFREG};
 use super::disk::run_cache::{CachedRun, RunCache};
 use super::{alloc, corrupted, flags, super_block, truncate, Ext2};
-use crate::kernel_ext::buffer::Buffer;
 use crate::kernel_ext::inode::{Attrs, Inode, InodeKind, NewInode};
 use crate::kernel_ext::rwsem::{new_rwsem, ReadGuard, RwSem, WriteGuard};
 use crate::kernel_ext::super_block::SuperBlock;
@@ -226,12 +225,8 @@ pub(super) fn init_new(new: &NewInode<Ext2>, dir: &Inode<Ext2>) {
 /// the disk together with the metadata buffers it owns.
 pub(super) fn write_inode(inode: &Inode<Ext2>, sync: bool) -> Result {
     let sb = inode.sb();
-    let info = sb.info();
-    let geo = info.geo;
-    let ino = inode.ino() as u32;
-    if !geo.ino_valid(ino) {
-        return Err(EIO);
-    }
+    let geo = sb.info().geo;
+    let (blk, off) = table_location(inode)?;
     let st = *inode.info().read();
     let mode = inode.mode();
     let size = inode.size().max(0) as u64;
@@ -266,7 +261,7 @@ pub(super) fn write_inode(inode: &Inode<Ext2>, sync: bool) -> Result {
         generation: inode.generation(),
         file_acl: st.file_acl,
     };
-    let (mut bh, off) = table_buffer(inode)?;
+    let mut bh = sb.bread(blk)?;
     {
         let mut l = bh.lock();
         let rec = l
@@ -294,10 +289,10 @@ pub(super) fn write_inode(inode: &Inode<Ext2>, sync: bool) -> Result {
     Ok(())
 }
 
-/// The inode-table block that holds `inode`, and the record's offset in it.
-fn table_buffer(inode: &Inode<Ext2>) -> Result<(Buffer, usize)> {
-    let sb = inode.sb();
-    let info = sb.info();
+/// The inode-table block that holds `inode`, and the record's offset in
+/// it; `EIO` for an inode number the filesystem cannot have.
+fn table_location(inode: &Inode<Ext2>) -> Result<(u64, usize)> {
+    let info = inode.sb().info();
     let geo = info.geo;
     let ino = inode.ino() as u32;
     if !geo.ino_valid(ino) {
@@ -306,7 +301,7 @@ fn table_buffer(inode: &Inode<Ext2>) -> Result<(Buffer, usize)> {
     let group = geo.inode_group(ino);
     let table = info.groups.get(group as usize).ok_or(EINVAL)?.inode_table;
     let (blk, off) = geo.inode_location(ino, table);
-    Ok((sb.bread(blk)?, off))
+    Ok((blk, off))
 }
 
 /// fsync after background writeback: writes the metadata buffers tied to
@@ -314,7 +309,8 @@ fn table_buffer(inode: &Inode<Ext2>) -> Result<(Buffer, usize)> {
 /// dirty in the buffer cache, and waits for both.
 pub(super) fn sync_metadata(inode: &Inode<Ext2>) -> Result {
     let tied = inode.sync_buffers();
-    let (bh, _) = table_buffer(inode)?;
+    let (blk, _) = table_location(inode)?;
+    let bh = inode.sb().bread(blk)?;
     let table = bh.sync();
     if tied.is_err() || table.is_err() {
         pr_err!("inode {}: writing its metadata failed\n", inode.ino());
