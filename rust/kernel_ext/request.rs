@@ -372,7 +372,10 @@ impl Request {
             s = i.state.lock();
         }
         s.waiter = null_mut();
-        let later = core::mem::take(&mut s.dirty_later);
+        // (Not `mem::take`: `Default` for raw pointers needs rustc 1.88,
+        // and Debian's kernel is built with 1.85.)
+        let later = s.dirty_later;
+        s.dirty_later = null_mut();
         let error = s.error;
         drop(s);
         // SAFETY: task context; the bios on the list are complete and
@@ -477,7 +480,8 @@ unsafe fn free(p: NonNull<Inner>, task: bool) -> (Option<Pending>, Result) {
     // SAFETY: live and unreferenced (the caller's contract).
     let (error, later, pending) = unsafe {
         let mut s = (*p).state.lock();
-        let later = core::mem::take(&mut s.dirty_later);
+        let later = s.dirty_later;
+        s.dirty_later = null_mut();
         (s.error, later, (*(*p).pending.get()).take())
     };
     if task {

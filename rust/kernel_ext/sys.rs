@@ -19,7 +19,10 @@
     clippy::ptr_as_ptr,
     clippy::ref_as_ptr,
     clippy::as_underscore,
-    clippy::cast_lossless
+    clippy::cast_lossless,
+    // bindgen marks bitfield accessors `allow(unnecessary_transmutes)`, a
+    // lint that rustc 1.85 (Debian's kernel, `make distro`) does not know.
+    unknown_lints
 )]
 
 use kernel::ffi;
