@@ -13,7 +13,6 @@
 # data), and every page pin taken was released.
 . "$REXT2_ROOT/tests/lib/common.sh"
 
-pins() { awk '$1 == "nr_foll_pin_acquired" { a = $2 } $1 == "nr_foll_pin_released" { r = $2 } END { print a - r }' /proc/vmstat; }
 # attach_rw_lbs FILE LBS: a writable loop device with that logical block
 # size (common.sh's attach_rw has no such option).
 attach_rw_lbs() { losetup -f --show -b "$2" "$1" | tee -a "$T_LOOPS"; }
@@ -113,5 +112,5 @@ cleanup
 rm -rf "$tmp"
 pins_after=$(pins)
 note "page pins outstanding: before $pins_before, after $pins_after"
-[ "$pins_after" = "$pins_before" ] || fail "page pins leaked: $pins_before -> $pins_after"
+[ "$pins_after" -eq "$pins_before" ] || fail "page pins leaked: $pins_before -> $pins_after"
 finish

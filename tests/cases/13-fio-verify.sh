@@ -18,7 +18,6 @@ if ! command -v fio >/dev/null; then
 	exit "$KSFT_SKIP"
 fi
 
-pins() { awk '$1 == "nr_foll_pin_acquired" { a = $2 } $1 == "nr_foll_pin_released" { r = $2 } END { print a - r }' /proc/vmstat; }
 attach_rw_lbs() { losetup -f --show -b "$2" "$1" | tee -a "$T_LOOPS"; }
 counter() { awk -v k="$2" '$1 == k { print $2 }' "$1"; }
 # counter_delta BEFORE NOW NAME: how much counter NAME grew since the copy BEFORE.
@@ -104,5 +103,5 @@ rm -rf "$tmp"
 cleanup
 pins_after=$(pins)
 note "page pins outstanding: before $pins_before, after $pins_after"
-[ "$pins_after" = "$pins_before" ] || fail "page pins leaked: $pins_before -> $pins_after"
+[ "$pins_after" -eq "$pins_before" ] || fail "page pins leaked: $pins_before -> $pins_after"
 finish

@@ -126,6 +126,7 @@ bases = bases.split(",")
 sys.path.insert(0, lib)
 import aio  # noqa: E402
 import fuzzimg  # noqa: E402
+from ksft import pins  # noqa: E402
 
 FLOOR = min(count, floor)  # images at least (REXT2_FUZZ_MIN)
 LIMIT = int(os.environ.get("REXT2_FUZZ_LIMIT", "20"))  # s per mount, workload, unmount
@@ -543,13 +544,6 @@ def record(d, n, isize):
     return r[:8] + r[12:]
 
 
-def pins():
-    v = {}
-    with open("/proc/vmstat") as f:
-        for line in f:
-            k, x = line.split()
-            v[k] = int(x)
-    return v.get("nr_foll_pin_acquired", 0) - v.get("nr_foll_pin_released", 0)
 img = os.path.join(work, "cur.img")
 fails = []
 stats = {k: 0 for k in ("refused", "mounted", "hangs", "umount", "silent", "retried", "reports",

@@ -12,7 +12,6 @@
 # reads the same file.
 . "$REXT2_ROOT/tests/lib/common.sh"
 
-pins() { awk '$1 == "nr_foll_pin_acquired" { a = $2 } $1 == "nr_foll_pin_released" { r = $2 } END { print a - r }' /proc/vmstat; }
 mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
 pins_before=$(pins)
 

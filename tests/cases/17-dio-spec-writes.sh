@@ -13,7 +13,6 @@
 . "$REXT2_ROOT/tests/lib/common.sh"
 . "$REXT2_ROOT/tests/lib/nullb.sh"
 
-pins() { awk '$1 == "nr_foll_pin_acquired" { a = $2 } $1 == "nr_foll_pin_released" { r = $2 } END { print a - r }' /proc/vmstat; }
 mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
 pins_before=$(pins)
 img=/tmp/rext2-dsw.img img4k=/tmp/rext2-dsw-4kn.img imgslow=/tmp/rext2-dsw-slow.img

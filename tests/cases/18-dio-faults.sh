@@ -18,7 +18,6 @@ for d in failslab fail_page_alloc fail_make_request; do
 done
 [ -e /proc/self/fail-nth ] || [ -e "/proc/self/task/$$/fail-nth" ] || { echo "SKIP: no /proc fail-nth (CONFIG_FAULT_INJECTION)"; exit "$KSFT_SKIP"; }
 
-pins() { awk '$1 == "nr_foll_pin_acquired" { a = $2 } $1 == "nr_foll_pin_released" { r = $2 } END { print a - r }' /proc/vmstat; }
 pins_before=$(pins)
 img=/tmp/rext2-faults.img
 cp "$REXT2_WORK/empty-1024.img" "$img"

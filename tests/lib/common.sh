@@ -46,6 +46,12 @@ quick_or() {
 }
 [ "${REXT2_QUICK:-0}" != 1 ] || echo "quick tier (REXT2_QUICK=1): reduced block sizes and budgets"
 note() { echo "$*"; }
+# pins: page pins outstanding in the system (tests/lib/ksft.py's pins():
+# the per-CPU vmstat counters folded first, then acquired - released).
+pins() {
+	echo 1 >/proc/sys/vm/stat_refresh 2>/dev/null
+	awk '$1 == "nr_foll_pin_acquired" { a = $2 } $1 == "nr_foll_pin_released" { r = $2 } END { print a - r }' /proc/vmstat
+}
 
 # attach FILE [LBS]: read-only loop device for FILE, optionally with a
 # logical block size; prints the device.

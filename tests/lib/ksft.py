@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """Case reporting shared by the Python test helpers: one line per case,
 "NAME: ok" or "NAME: FAIL why", and a failure count for the exit status;
-and the engine's debugfs counters."""
+the engine's debugfs counters; the system's page pins outstanding."""
 import errno
 import json
 import os
@@ -63,3 +63,24 @@ def counters(path):
     """The counters file of a mount, as {name: value}."""
     with open(path) as f:
         return {k: int(v) for k, v in (line.split() for line in f if line.strip())}
+
+
+def pins():
+    """Page pins outstanding in the whole system: /proc/vmstat's
+    nr_foll_pin_acquired minus nr_foll_pin_released. Both are per-CPU
+    counters that reach the totals only when a CPU folds its share (about
+    once a second, or after some dozens of changes), so the totals are
+    folded first through vm.stat_refresh (root only): without that, a
+    reading right after some I/O can be off by what one CPU has not
+    folded yet."""
+    try:
+        with open("/proc/sys/vm/stat_refresh", "w") as f:
+            f.write("1")
+    except OSError:
+        pass
+    v = {}
+    with open("/proc/vmstat") as f:
+        for line in f:
+            k, n = line.split()
+            v[k] = int(n)
+    return v.get("nr_foll_pin_acquired", 0) - v.get("nr_foll_pin_released", 0)

@@ -48,6 +48,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import aio  # noqa: E402
+from ksft import pins  # noqa: E402
 import fuzzimg  # noqa: E402
 
 work, mnt, bs = sys.argv[1], sys.argv[2], int(sys.argv[3])
@@ -87,13 +88,6 @@ def klog():
         msgs.append(rec.decode("utf-8", "replace").split(";", 1)[-1].split("\n", 1)[0])
 
 
-def pins():
-    v = {}
-    with open("/proc/vmstat") as f:
-        for line in f:
-            k, n = line.split()
-            v[k] = int(n)
-    return v.get("nr_foll_pin_acquired", 0) - v.get("nr_foll_pin_released", 0)
 
 
 # ------------------------------------------------------------ the image
