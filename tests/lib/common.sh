@@ -46,11 +46,26 @@ quick_or() {
 }
 [ "${REXT2_QUICK:-0}" != 1 ] || echo "quick tier (REXT2_QUICK=1): reduced block sizes and budgets"
 note() { echo "$*"; }
-# pins: page pins outstanding in the system (tests/lib/ksft.py's pins():
-# the per-CPU vmstat counters folded first, then acquired - released).
+# pins: page pins outstanding in the system, as tests/lib/ksft.py's
+# pins(): the per-CPU vmstat counters folded (vm.stat_refresh), then
+# acquired - released, read by the same process. Starting a program
+# between the two would let its own pins skew the reading: on a 9p root
+# without cache=loose (Debian's kernel under virtme-ng's initramfs)
+# every read from the root pins pages, and a reading taken by a second
+# process was off by up to 16 either way.
 pins() {
-	echo 1 >/proc/sys/vm/stat_refresh 2>/dev/null
-	awk '$1 == "nr_foll_pin_acquired" { a = $2 } $1 == "nr_foll_pin_released" { r = $2 } END { print a - r }' /proc/vmstat
+	awk 'BEGIN {
+		f = "/proc/sys/vm/stat_refresh"
+		printf "1\n" >f
+		close(f)
+		while ((getline l <"/proc/vmstat") > 0) {
+			split(l, w, " ")
+			if (w[1] == "nr_foll_pin_acquired") a = w[2]
+			if (w[1] == "nr_foll_pin_released") r = w[2]
+		}
+		if (a == "" || r == "") exit 1
+		print a - r
+	}'
 }
 
 # attach FILE [LBS]: read-only loop device for FILE, optionally with a

@@ -70,9 +70,9 @@ def pins():
     nr_foll_pin_acquired minus nr_foll_pin_released. Both are per-CPU
     counters that reach the totals only when a CPU folds its share (about
     once a second, or after some dozens of changes), so the totals are
-    folded first through vm.stat_refresh (root only): without that, a
-    reading right after some I/O can be off by what one CPU has not
-    folded yet."""
+    folded first through vm.stat_refresh (root only), and read right
+    after, by this process: pins that another program takes in between
+    (reads from a 9p root without cache=loose pin pages) would skew it."""
     try:
         with open("/proc/sys/vm/stat_refresh", "w") as f:
             f.write("1")

@@ -5,14 +5,19 @@ freeze_fs/unfreeze_fs).
 
 vfsfeatures.py setup MNT
     On a fresh filesystem: the files and directories the checks use.
-vfsfeatures.py check MNT DEV --out FILE
+vfsfeatures.py check MNT DEV --out FILE [--not-compared NAME[,NAME...]]
     Runs every operation of the checks on MNT (mounted from block device
     DEV), writes each outcome ("ok", an errno name, or a value) to FILE as
     JSON, one "NAME: ok|FAIL" line per check of what the kernel must do, and
     exits 1 if one failed. The caller compares rext2's JSON with ext2's.
+    The outcomes named by --not-compared are printed but neither written
+    nor checked (for a reference driver that is not ext2's).
+vfsfeatures.py drop FILE NAME...
+    Removes the named outcomes from a JSON file that check wrote.
 """
 import ctypes
 import fcntl
+import json
 import os
 import struct
 import sys
@@ -203,11 +208,13 @@ def freeze(m, dev, r):
         os.close(mfd)
 
 
-def check(m, dev, out):
+def check(m, dev, out, not_compared=()):
     r = {}
     handles(m, r)
     leases(m, r)
     freeze(m, dev, r)
+    for k in not_compared:
+        print(f"{k}: {r.pop(k, None)!r} (not compared)")
 
     # What the kernel must do, whatever the other driver does. Handles are
     # FILEID_INO32_GEN (1): inode number and generation, 8 bytes.
@@ -224,7 +231,18 @@ def check(m, dev, out):
         "thaw again": "EINVAL", "state thawed": 0, "written while frozen": True,
         "freeze with open unlinked": 0, "state frozen with open unlinked": 0,
     }
+    for k in not_compared:
+        must.pop(k, None)
     return ksft.save_and_require(r, out, must)
+
+
+def drop(path, names):
+    with open(path) as f:
+        r = json.load(f)
+    for k in names:
+        r.pop(k, None)
+    with open(path, "w") as f:
+        json.dump(r, f, indent=1, sort_keys=True)
 
 
 def main():
@@ -233,7 +251,12 @@ def main():
         setup(m)
         return 0
     if cmd == "check":
-        return check(m, sys.argv[3], sys.argv[sys.argv.index("--out") + 1])
+        a = sys.argv
+        nc = a[a.index("--not-compared") + 1].split(",") if "--not-compared" in a else ()
+        return check(m, a[3], a[a.index("--out") + 1], nc)
+    if cmd == "drop":
+        drop(m, sys.argv[3:])
+        return 0
     print(__doc__)
     return 2
 
