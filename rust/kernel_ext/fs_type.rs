@@ -265,9 +265,7 @@ impl<T: FileSystem> Tables<T> {
             let root = Inode::iget(ready, T::ROOT_INO)?;
             // A root that is not a directory mounts only onto a file: the
             // VFS then refuses the mount with ENOTDIR and no word of why.
-            const S_IFMT: u16 = 0o170000;
-            const S_IFDIR: u16 = 0o040000;
-            if root.mode() & S_IFMT != S_IFDIR {
+            if u32::from(root.mode()) & sys::S_IFMT != sys::S_IFDIR {
                 pr_err!(
                     "mount refused: root inode {} is not a directory (mode {:o}): run e2fsck\n",
                     T::ROOT_INO,

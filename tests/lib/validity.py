@@ -88,8 +88,6 @@ def klog():
         msgs.append(rec.decode("utf-8", "replace").split(";", 1)[-1].split("\n", 1)[0])
 
 
-
-
 # ------------------------------------------------------------ the image
 tree = os.path.join(work, "tree")
 shutil.rmtree(work, ignore_errors=True)
