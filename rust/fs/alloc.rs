@@ -10,6 +10,7 @@
 use super::disk::bitmap;
 use super::disk::group::GroupDesc;
 use super::disk::superblock::Geometry;
+use super::ratelimit::Limit;
 use super::{corrupted_block, Ext2};
 use crate::kernel_ext::inode::Inode;
 use crate::kernel_ext::super_block::SuperBlock;
@@ -181,6 +182,11 @@ pub(super) fn alloc_blocks(sb: &SuperBlock<Ext2>, goal: u32, want: u32) -> Resul
     Err(ENOSPC)
 }
 
+/// The limit of the "already free" reports: a block map that names one
+/// block many times would otherwise print once per pointer. Its own limit,
+/// so such a map does not silence the reports that name inodes.
+static ALREADY_FREE: Limit = Limit::new();
+
 /// Frees blocks `start..start + n` (which may span groups).
 pub(super) fn free_blocks(sb: &SuperBlock<Ext2>, start: u32, n: u32) -> Result {
     let info = sb.info();
@@ -223,7 +229,7 @@ pub(super) fn free_blocks(sb: &SuperBlock<Ext2>, start: u32, n: u32) -> Result {
             }
         }
         bh.mark_dirty();
-        if already != 0 {
+        if already != 0 && ALREADY_FREE.allow() {
             pr_err!(
                 "corrupted filesystem: freeing {} already free blocks near block {}\n",
                 already,

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! A rate limit for corruption reports: a corrupt image met in a loop must
-//! not flood the kernel log (at most 50 messages per 5 seconds).
+//! Rate limits for corruption reports: a corrupt image met in a loop must
+//! not flood the kernel log (at most 50 messages per 5 seconds and limit).
 
 use crate::kernel_ext::task::now_seconds;
 use kernel::sync::atomic::{Atomic, Relaxed};
@@ -9,16 +9,38 @@ use kernel::sync::atomic::{Atomic, Relaxed};
 const BURST: u32 = 50;
 const INTERVAL: i64 = 5;
 
-static WINDOW: Atomic<i64> = Atomic::new(0);
-static COUNT: Atomic<u32> = Atomic::new(0);
+/// One rate limit: a window start (seconds) and the messages let through
+/// in it.
+pub(super) struct Limit {
+    window: Atomic<i64>,
+    count: Atomic<u32>,
+}
 
-/// Whether one more message may be printed now.
-pub(super) fn allow() -> bool {
-    let now = now_seconds();
-    let start = WINDOW.load(Relaxed);
-    if now - start >= INTERVAL {
-        WINDOW.store(now, Relaxed);
-        COUNT.store(0, Relaxed);
+impl Limit {
+    pub(super) const fn new() -> Self {
+        Self {
+            window: Atomic::new(0),
+            count: Atomic::new(0),
+        }
     }
-    COUNT.fetch_add(1, Relaxed) < BURST
+
+    /// Whether one more message may be printed now.
+    pub(super) fn allow(&self) -> bool {
+        let now = now_seconds();
+        let start = self.window.load(Relaxed);
+        if now - start >= INTERVAL {
+            self.window.store(now, Relaxed);
+            self.count.store(0, Relaxed);
+        }
+        self.count.fetch_add(1, Relaxed) < BURST
+    }
+}
+
+/// The limit of the reports that name an inode or a block (`corrupted`,
+/// `corrupted_block`).
+static REPORTS: Limit = Limit::new();
+
+/// Whether one more corruption report may be printed now.
+pub(super) fn allow() -> bool {
+    REPORTS.allow()
 }

@@ -712,6 +712,11 @@ bool rext2_capable_resource(void)
 	return capable(CAP_SYS_RESOURCE);
 }
 
+void rext2_cond_resched(void)
+{
+	cond_resched();
+}
+
 bool rext2_wbc_sync_all(const struct writeback_control *wbc)
 {
 	return wbc->sync_mode == WB_SYNC_ALL;

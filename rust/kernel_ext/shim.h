@@ -161,6 +161,7 @@ int rext2_fileattr_flags(const struct file_kattr *fa, u32 *flags);
 int rext2_open_tmpfile(struct file *file, struct inode *inode);
 s64 rext2_real_seconds(void);
 bool rext2_capable_resource(void);
+void rext2_cond_resched(void);
 bool rext2_wbc_sync_all(const struct writeback_control *wbc);
 bool rext2_dir_sync(struct inode *inode);
 
