@@ -55,9 +55,7 @@ budget=${REXT2_FUZZ_BUDGET:-$(quick_or 60 180)}
 floor=${REXT2_FUZZ_MIN:-25}
 work=/tmp/rext2-fuzz
 
-for t in mke2fs e2fsck truncate dd yes; do
-	command -v "$t" >/dev/null || { echo "SKIP: $t not found"; exit "$KSFT_SKIP"; }
-done
+need mke2fs e2fsck truncate dd yes
 py -c 'import sys, ctypes, os; sys.exit(sys.version_info < (3, 11) or not hasattr(os, "pidfd_open"))' 2>/dev/null ||
 	{ echo "SKIP: needs Python >= 3.11 with ctypes and os.pidfd_open"; exit "$KSFT_SKIP"; }
 [ -c /dev/loop-control ] || { echo "SKIP: no /dev/loop-control"; exit "$KSFT_SKIP"; }
@@ -126,7 +124,7 @@ bases = bases.split(",")
 sys.path.insert(0, lib)
 import aio  # noqa: E402
 import fuzzimg  # noqa: E402
-from ksft import pins  # noqa: E402
+from ksft import Kmsg, pins  # noqa: E402
 
 FLOOR = min(count, floor)  # images at least (REXT2_FUZZ_MIN)
 LIMIT = int(os.environ.get("REXT2_FUZZ_LIMIT", "20"))  # s per mount, workload, unmount
@@ -145,29 +143,12 @@ ename = lambda e: errno.errorcode.get(e, str(e))
 out = lambda *a: print(*a, flush=True)
 
 # ----------------------------------------------------------- kernel log
-kr = os.open("/dev/kmsg", os.O_RDONLY | os.O_NONBLOCK)
-os.lseek(kr, 0, os.SEEK_END)
+klog = Kmsg().read
 kw = os.open("/dev/kmsg", os.O_WRONLY)
 
 
 def mark(step):
     os.write(kw, ("rext2-test: begin %s/%s" % (tname, step)).encode())
-
-
-def klog():
-    """Kernel log messages since the last call."""
-    msgs = []
-    while True:
-        try:
-            rec = os.read(kr, 8192)
-        except BlockingIOError:
-            return msgs
-        except BrokenPipeError:     # overwritten records: go on
-            continue
-        if not rec:
-            return msgs
-        text = rec.decode("utf-8", "replace")
-        msgs.append(text.split(";", 1)[-1].split("\n", 1)[0])
 
 
 # ------------------------------------------------------- child processes

@@ -13,9 +13,7 @@
 # The in-kernel ext2 writes into the metadata here: it is not compared.
 . "$REXT2_ROOT/tests/lib/common.sh"
 
-for t in mke2fs e2fsck debugfs losetup; do
-	command -v "$t" >/dev/null || { echo "SKIP: $t not found"; exit "$KSFT_SKIP"; }
-done
+need mke2fs e2fsck debugfs losetup
 for bs in 1024 4096; do
 	mark "block validity at ${bs}-byte blocks"
 	py "$REXT2_ROOT/tests/lib/validity.py" "/tmp/rext2-validity-$bs" "$T_MNT/v$bs" "$bs" ||

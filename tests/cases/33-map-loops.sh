@@ -12,9 +12,7 @@
 # made truncate free one block 2^24 times, printing each time.
 . "$REXT2_ROOT/tests/lib/common.sh"
 
-for t in mke2fs e2fsck debugfs losetup; do
-	command -v "$t" >/dev/null || { echo "SKIP: $t not found"; exit "$KSFT_SKIP"; }
-done
+need mke2fs e2fsck debugfs losetup
 for bs in 1024 4096; do
 	mark "map loops at ${bs}-byte blocks"
 	if ! py "$REXT2_ROOT/tests/lib/maploops.py" "/tmp/rext2-maploops-$bs" "$T_MNT/m$bs" "$bs"; then

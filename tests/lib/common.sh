@@ -26,6 +26,14 @@ access() { py "$REXT2_ROOT/tests/lib/access.py" "$@"; }
 
 fail() { echo "FAIL: $*"; T_FAILS=$((T_FAILS + 1)); }
 
+# need TOOL...: skips the case, naming the first tool missing from PATH.
+need() {
+	local t
+	for t in "$@"; do
+		command -v "$t" >/dev/null || { echo "SKIP: $t not found"; exit "$KSFT_SKIP"; }
+	done
+}
+
 # The quick tier (make check-quick sets REXT2_QUICK=1): the slow cases run
 # at one block size and with smaller budgets, and say so.
 # block_sizes SIZE...: the sizes to run at: all of them, or the first only.

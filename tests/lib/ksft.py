@@ -1,10 +1,13 @@
 # SPDX-License-Identifier: GPL-2.0
 """Case reporting shared by the Python test helpers: one line per case,
 "NAME: ok" or "NAME: FAIL why", and a failure count for the exit status;
-the engine's debugfs counters; the system's page pins outstanding."""
+the engine's debugfs counters; the system's page pins outstanding; the
+kernel log as it grows; tools run with their output kept; tagged file
+contents."""
 import errno
 import json
 import os
+import subprocess
 
 fails = 0
 
@@ -84,3 +87,44 @@ def pins():
             k, n = line.split()
             v[k] = int(n)
     return v.get("nr_foll_pin_acquired", 0) - v.get("nr_foll_pin_released", 0)
+
+
+class Kmsg:
+    """The kernel log from the moment this is made on: read() returns the
+    messages (text only, no prefix or continuation lines) logged since the
+    previous read()."""
+
+    def __init__(self):
+        self.fd = os.open("/dev/kmsg", os.O_RDONLY | os.O_NONBLOCK)
+        os.lseek(self.fd, 0, os.SEEK_END)
+
+    def read(self):
+        msgs = []
+        while True:
+            try:
+                rec = os.read(self.fd, 8192)
+            except BlockingIOError:
+                return msgs
+            except BrokenPipeError:     # overwritten records: go on
+                continue
+            if not rec:
+                return msgs
+            text = rec.decode("utf-8", "replace")
+            msgs.append(text.split(";", 1)[-1].split("\n", 1)[0])
+
+
+def run(*cmd, check=True, stderr=subprocess.STDOUT):
+    """Runs a tool, its output kept (text); with `check`, a non-zero exit
+    ends the program with the tool's name, status and output's tail."""
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=stderr, text=True)
+    if check and p.returncode != 0:
+        raise SystemExit("%s failed (%d): %s" % (cmd[0], p.returncode, p.stdout[-2000:]))
+    return p
+
+
+def tagged_text(tag, n):
+    """`n` bytes of numbered "[TAG 00000000]" lines: a file's contents
+    that say whose they are and where they are."""
+    unit = "[%s %%08d]\n" % tag
+    s = "".join(unit % i for i in range(n // len(unit % 0) + 2))
+    return s.encode()[:n]

@@ -39,7 +39,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from ksft import pins  # noqa: E402
+from ksft import Kmsg, pins, run, tagged_text  # noqa: E402
 import fuzzimg  # noqa: E402
 
 work, mnt, bs = sys.argv[1], sys.argv[2], int(sys.argv[3])
@@ -54,35 +54,7 @@ def failure(what):
     out("FAIL: " + what)
 
 
-def run(*cmd, check=True, stderr=subprocess.STDOUT):
-    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=stderr, text=True)
-    if check and p.returncode != 0:
-        raise SystemExit("%s failed (%d): %s" % (cmd[0], p.returncode, p.stdout[-2000:]))
-    return p
-
-
-kr = os.open("/dev/kmsg", os.O_RDONLY | os.O_NONBLOCK)
-os.lseek(kr, 0, os.SEEK_END)
-
-
-def klog():
-    msgs = []
-    while True:
-        try:
-            rec = os.read(kr, 8192)
-        except BlockingIOError:
-            return msgs
-        except BrokenPipeError:
-            continue
-        if not rec:
-            return msgs
-        msgs.append(rec.decode("utf-8", "replace").split(";", 1)[-1].split("\n", 1)[0])
-
-
-def text(tag, n):
-    unit = "[%s %%08d]\n" % tag
-    s = "".join(unit % i for i in range(n // len(unit % 0) + 2))
-    return s.encode()[:n]
+klog = Kmsg().read
 
 
 # ------------------------------------------------------------ the image
@@ -97,10 +69,10 @@ EXPECT = {"tind-self": "own path", "tind-same": "more blocks than",
           "dind-same": "more blocks than", "ind-self": "own path", "partial-self": "own path"}
 for name, n in keep.items():
     with open(os.path.join(tree, name), "wb") as f:
-        f.write(text(name, n))
+        f.write(tagged_text(name, n))
 for v in VICTIMS:
     with open(os.path.join(tree, v), "wb") as f:
-        f.write(text(v, 16 * bs))
+        f.write(tagged_text(v, 16 * bs))
 base = os.path.join(work, "base.img")
 with open(base, "wb") as f:
     f.truncate(16 << 20)
@@ -235,7 +207,7 @@ for opname, op in OPS.items():
     for name, n in keep.items():
         node = next((x for x in after.inodes.values() if "/" + name in x.paths), None)
         got = b"".join(after.block(p) for _, p in sorted(node.data)) if node else b""
-        if got[:n] != text(name, n):
+        if got[:n] != tagged_text(name, n):
             failure("%d-%s: untouched file %s changed" % (bs, opname, name))
     fix = run("e2fsck", "-fy", img, check=False, stderr=subprocess.DEVNULL)
     named = {int(x) for x in re.findall(r"[Ii]node #?(\d+)", fix.stdout)}

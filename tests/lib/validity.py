@@ -48,7 +48,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import aio  # noqa: E402
-from ksft import pins  # noqa: E402
+from ksft import Kmsg, pins, run, tagged_text  # noqa: E402
 import fuzzimg  # noqa: E402
 
 work, mnt, bs = sys.argv[1], sys.argv[2], int(sys.argv[3])
@@ -62,30 +62,8 @@ def failure(what):
     out("FAIL: " + what)
 
 
-def run(*cmd, check=True, stderr=subprocess.STDOUT):
-    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=stderr, text=True)
-    if check and p.returncode != 0:
-        raise SystemExit("%s failed (%d): %s" % (cmd[0], p.returncode, p.stdout[-2000:]))
-    return p
-
-
 # ------------------------------------------------------------ kernel log
-kr = os.open("/dev/kmsg", os.O_RDONLY | os.O_NONBLOCK)
-os.lseek(kr, 0, os.SEEK_END)
-
-
-def klog():
-    msgs = []
-    while True:
-        try:
-            rec = os.read(kr, 8192)
-        except BlockingIOError:
-            return msgs
-        except BrokenPipeError:
-            continue
-        if not rec:
-            return msgs
-        msgs.append(rec.decode("utf-8", "replace").split(";", 1)[-1].split("\n", 1)[0])
+klog = Kmsg().read
 
 
 # ------------------------------------------------------------ the image
@@ -94,22 +72,16 @@ shutil.rmtree(work, ignore_errors=True)
 os.makedirs(os.path.join(tree, "dir"))
 
 
-def text(tag, n):
-    unit = ("[%s %%08d]\n" % tag)
-    s = "".join(unit % i for i in range(n // len(unit % 0) + 2))
-    return s.encode()[:n]
-
-
 keep = {"keep-a": 5000, "keep-b": 300 * 1024, "dir/keep-c": 40 * 1024, "dir/keep-d": 100}
 for name, n in keep.items():
     with open(os.path.join(tree, name), "wb") as f:
-        f.write(text(name, n))
+        f.write(tagged_text(name, n))
 PLACES = ("d", "i", "p")
 TARGETS = ("super", "gdt", "resgdt", "bbitmap", "ibitmap", "itable", "shared")
 victims = ["v-%s-%s" % (t, p) for t in TARGETS for p in PLACES]
 for v in victims:
     with open(os.path.join(tree, v), "wb") as f:
-        f.write(text(v, 16 * bs))
+        f.write(tagged_text(v, 16 * bs))
 base = os.path.join(work, "base.img")
 with open(base, "wb") as f:
     f.truncate(16 << 20)
