@@ -19,6 +19,7 @@
 use crate::kernel_ext::block_device::BlockDevice;
 use crate::kernel_ext::debugfs;
 use crate::kernel_ext::kiocb::{DioReturn, IovIter, Kiocb};
+use crate::kernel_ext::one_bio::OneBioSet;
 use crate::kernel_ext::request::RequestCache;
 use crate::kernel_ext::vfs_inode::VfsInode;
 use kernel::prelude::*;
@@ -131,20 +132,23 @@ pub(crate) fn direct_io<'a, M: BlockMapper>(
     }
 }
 
-/// The engine's module-wide state: its request cache and its counters'
-/// debugfs file (`/sys/kernel/debug/rext2/dio`). Created before any
-/// filesystem can use the engine, dropped after the last one has.
+/// The engine's module-wide state: its request cache, the bio set of its
+/// direct path and its counters' debugfs file
+/// (`/sys/kernel/debug/rext2/dio`). Created before any filesystem can use
+/// the engine, dropped after the last one has.
 pub(crate) struct Engine {
     // Dropped in this order: the file before its directory.
     _stats_file: Option<debugfs::StaticFile<stats::DioStats>>,
     _root: debugfs::Root,
     _cache: RequestCache,
+    _bios: OneBioSet,
 }
 
 impl Engine {
     /// Sets the engine up; `counting` turns its counters on (module
     /// parameter `dio_stats`).
     pub(crate) fn new(counting: bool) -> Result<Self> {
+        let bios = OneBioSet::new()?;
         let cache = RequestCache::new()?;
         let root = debugfs::Root::new()?;
         stats::set_enabled(counting);
@@ -152,6 +156,7 @@ impl Engine {
             _stats_file: debugfs::StaticFile::new(c"dio", &stats::STATS).ok(),
             _root: root,
             _cache: cache,
+            _bios: bios,
         })
     }
 }

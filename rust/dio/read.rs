@@ -12,7 +12,7 @@
 //! An `IOCB_NOWAIT` read (io_uring's inline issue, `RWF_NOWAIT`; beyond
 //! 7.3, whose callers do not set `FMODE_NOWAIT`) takes `i_rwsem` only if
 //! it is free, fails if its range needs writeback, maps with
-//! `BlockMapper::map_nowait` and goes only by the one-bio path, its bio
+//! `BlockMapper::map_nowait` and goes only by the direct path with one bio,
 //! marked `REQ_NOWAIT`; anything else is `-EAGAIN`.
 
 use super::complete::{conclude, Started, Submitted};
@@ -77,17 +77,18 @@ fn submit<'a, M: BlockMapper>(
         // Begun before the mapping, as on the general path; the lock goes
         // before the wait, as there.
         let in_flight = c.inode.dio_begin();
-        if let Some(bio) = simple::prepare(c, iocb, iter, pos, count, blk, Dir::Read)? {
+        if let Some(bios) = simple::prepare(c, iocb, iter, pos, count, blk, Dir::Read)? {
             if nowait {
                 DioStats::add(&STATS.nowait, 1);
             }
             return Ok(simple::run(
                 c,
                 iocb,
-                bio,
+                bios,
                 in_flight,
                 count,
                 Dir::Read,
+                true,
                 || drop(lock),
             ));
         }

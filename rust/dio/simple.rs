@@ -1,19 +1,38 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The one-bio path: a request whose whole range lies inside `i_size` in
-//! one run of blocks already on disk is one bio, built over the user's
-//! pages directly (block/fops.c's simple and async paths, with one block
-//! mapping). What fs/direct-io.c would do with such a request is the same
-//! I/O: one bio (its pages all fit one), no hole to zero, no new block to
-//! zero around, no boundary inside the run. Everything else takes the
-//! general path (`super::rounds`), and so does a request this path turns
-//! down after looking: nothing was done then, the iterator is as it was.
+//! The direct path: a request built as one bio straight over the user's
+//! pages, split where the blocks under it stop being contiguous (block/
+//! fops.c's simple and async paths, iomap's loop over extents), instead of
+//! a page batch walked page by page. The pages are pinned first, then the
+//! blocks mapped, run by run, as fs/direct-io.c does (so a write allocates
+//! only under pages it holds), and each run becomes one piece of the bio
+//! (`bio_split`, chained): the same I/O fs/direct-io.c does with such a
+//! request, one bio per run (a run ends where the disk stops being
+//! contiguous or at a boundary, where it submits), with no hole to zero and
+//! no new block to zero around. Taken when:
+//!
+//! - the request fits one bio (256 pages);
+//! - every block of the range is mapped (a read, or a write inside
+//!   `i_size` with `DIO_SKIP_HOLES`), or the write is aligned to the
+//!   filesystem block at both ends, so that blocks allocated for it need
+//!   no sub-block zeroing;
+//! - a read lies inside `i_size`;
+//! - an `IOCB_NOWAIT` read is one run (as block/fops.c, which asks for a
+//!   blocking retry of a request that needs several bios).
+//!
+//! Everything else takes the general path (`super::rounds`), and so does a
+//! request this path turns down after looking: its pins are dropped and
+//! the iterator is as it was. Blocks it allocated before that (a write of
+//! more runs than [`MAX_RUNS`]) stay mapped; the write is block-aligned,
+//! so the general path has nothing to zero around them, and their aliases
+//! are already forgotten.
 //!
 //! A synchronous kiocb's bio is waited for here, and a read's pages are
 //! dirtied after the I/O, in the submitter, instead of before it with a
 //! check at completion (fs/direct-io.c dirties early only because its
 //! completion may run in interrupt context, where dirtying cannot sleep).
-//! An asynchronous kiocb's bio is queued by `super::complete::conclude`.
+//! An asynchronous kiocb's bio is queued by `super::complete::conclude`:
+//! it completes once, after all its pieces.
 
 use super::complete::{Flight, Started, Submitted};
 use super::plan::{DioBlock, Found};
@@ -23,16 +42,25 @@ use super::{BlockMapper, Call};
 use crate::kernel_ext::bio::{account_write, Dir};
 use crate::kernel_ext::block_device::WriteThrough;
 use crate::kernel_ext::kiocb::{IovIter, Kiocb};
-use crate::kernel_ext::one_bio::OneBio;
+use crate::kernel_ext::one_bio::{OneBio, MAX_RUNS};
 use crate::kernel_ext::request::Pending;
 use crate::kernel_ext::vfs_inode::DioInFlight;
 use kernel::prelude::*;
 
-/// Builds the one bio for `count` bytes at `pos` (the whole of `iter`,
-/// inside `i_size`), its pages pinned, or `None` if the request is not
-/// for this path (nothing done). A mapping error is returned as the
-/// general path would return it: the mapping asked for is the one it
-/// would ask for first.
+/// Turns a request down: drops the bio (its pins go) and puts its bytes
+/// back into `iter`.
+fn give_back<T>(bio: OneBio, iter: &mut IovIter<'_>) -> Option<T> {
+    let taken = bio.bytes();
+    drop(bio);
+    iter.revert(taken);
+    None
+}
+
+/// Pins `count` bytes at `pos` (the whole of `iter`) into one bio and
+/// places it on the blocks they map to, or `None` if the request is not
+/// for this path (then nothing is left pinned and `iter` is as it was). A
+/// mapping error is returned as the general path would return it: the
+/// mappings asked for are the ones it would ask for, in the same order.
 pub(super) fn prepare<M: BlockMapper>(
     c: &Call<'_, '_, M>,
     iocb: &Kiocb<'_>,
@@ -42,47 +70,99 @@ pub(super) fn prepare<M: BlockMapper>(
     blk: DioBlock,
     dir: Dir,
 ) -> Result<Option<OneBio>> {
-    // A write maps with `create` unless holes are skipped (the range is
-    // inside `i_size`); looking without it would be a different question.
-    if count == 0 || (dir == Dir::Write && !c.flags.skip_holes) {
+    if count == 0 || pos < 0 {
         return Ok(None);
     }
     let bits = c.inode.block_bits();
+    let block_mask = (1u64 << bits) - 1;
     let pos = pos as u64;
-    let first = pos >> bits;
-    let blocks = ((pos + count as u64 - 1) >> bits) - first + 1;
-    let found = if iocb.is_nowait() {
-        checked_map_nowait(c, first, blocks, dev_blocks(c))?
-    } else {
-        checked_map(c, first, blocks, false, dev_blocks(c))?
+    let end = pos + count as u64;
+    let i_size = c.inode.size().max(0) as u64;
+    let last = (end - 1) >> bits;
+    // As fs/direct-io.c's get_more_blocks(): a write allocates unless
+    // holes are skipped and the mapping starts inside `i_size`.
+    let creates = |lblk: u64| {
+        dir == Dir::Write && (!c.flags.skip_holes || i_size == 0 || lblk > (i_size - 1) >> bits)
     };
-    let (pblk, boundary) = match found {
-        Found::Mapped {
-            pblk,
-            len,
-            new: false,
-            boundary,
-        } if len == blocks => (pblk, boundary),
-        _ => return Ok(None),
-    };
-    let sector = (pblk << (bits - 9)) + ((pos & ((1 << bits) - 1)) >> 9);
+    if creates(last) && (pos | end) & block_mask != 0 {
+        // New blocks would need zeroing around the data.
+        return Ok(None);
+    }
     let len_mask = (1u32 << blk.bits) - 1;
-    let Some(mut bio) = OneBio::with_pages(iocb, c.inode, c.bdev, iter, sector, dir, len_mask)
+    let Some(mut bio) = OneBio::with_pages(iocb, c.inode, c.bdev, iter, count, dir, len_mask)
     else {
         return Ok(None);
     };
+    if bio.bytes() < count {
+        // More than one bio holds.
+        return Ok(give_back(bio, iter));
+    }
+    let nowait = iocb.is_nowait();
+    let dev = dev_blocks(c);
+    let mut fresh = false;
+    let mut boundaries = 0;
+    let mut lblk = pos >> bits;
+    let mut at = pos;
+    while at < end {
+        if bio.runs() == MAX_RUNS || (nowait && bio.runs() == 1) {
+            return Ok(give_back(bio, iter));
+        }
+        let blocks = last - lblk + 1;
+        let found = if nowait {
+            checked_map_nowait(c, lblk, blocks, dev)
+        } else {
+            checked_map(c, lblk, blocks, creates(lblk), dev)
+        };
+        let (pblk, len, new, boundary) = match found {
+            Ok(Found::Mapped {
+                pblk,
+                len,
+                new,
+                boundary,
+            }) => (pblk, len, new, boundary),
+            Ok(Found::Hole) => return Ok(give_back(bio, iter)),
+            Err(e) => {
+                give_back::<()>(bio, iter);
+                return Err(e);
+            }
+        };
+        if new {
+            // As the general path does with the blocks it allocates.
+            c.bdev.forget_aliases(pblk, len);
+            fresh = true;
+        }
+        let run_end = ((lblk + len) << bits).min(end);
+        let sector = (pblk << (bits - 9)) + ((at & block_mask) >> 9);
+        if !bio.place(sector, (run_end - at) as usize) {
+            return Ok(give_back(bio, iter));
+        }
+        if boundary {
+            // The run ends at the end of its pointer array: the general
+            // path would submit at that boundary too, which is where this
+            // run's piece of the bio ends.
+            boundaries += 1;
+        }
+        at = run_end;
+        lblk += len;
+    }
     if dir == Dir::Write {
         account_write(count);
-        write_through(c, iocb, &mut bio);
+        if !fresh && end <= i_size {
+            write_through(c, iocb, &mut bio);
+        }
     }
+    let runs = bio.runs() as u64;
     DioStats::add(&STATS.rounds, 1);
-    DioStats::add(&STATS.bios, 1);
-    DioStats::add(&STATS.one_bio, 1);
-    if boundary {
-        // The run ends at the end of its pointer array: the general path
-        // would submit at that boundary too, which is where this bio ends.
-        DioStats::add(&STATS.boundary_flushes, 1);
-    }
+    DioStats::add(&STATS.bios, runs);
+    DioStats::add(
+        if runs == 1 {
+            &STATS.one_bio
+        } else {
+            &STATS.multi_bio
+        },
+        1,
+    );
+    DioStats::add(&STATS.boundary_flushes, boundaries);
     Ok(Some(bio))
 }
 
@@ -112,8 +192,10 @@ fn write_through<M: BlockMapper>(c: &Call<'_, '_, M>, iocb: &Kiocb<'_>, bio: &mu
 /// Runs a prepared bio of `count` bytes. A synchronous kiocb's is
 /// submitted, `unlock` is called (a read drops `i_rwsem` there, as the
 /// general path does before it waits), and it is waited for. An
-/// asynchronous kiocb's is handed back, after `unlock`, to be queued: it is
-/// submitted then, the dio count keeping truncate off its blocks meanwhile.
+/// asynchronous kiocb's is handed back, after `unlock`, to be queued if
+/// `may_queue` (else waited for): it is submitted then, the dio count
+/// keeping truncate off its blocks meanwhile.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn run<'a, M: BlockMapper>(
     c: &Call<'a, '_, M>,
     iocb: &Kiocb<'a>,
@@ -121,6 +203,7 @@ pub(super) fn run<'a, M: BlockMapper>(
     in_flight: DioInFlight<'a>,
     count: usize,
     dir: Dir,
+    may_queue: bool,
     unlock: impl FnOnce(),
 ) -> Started<'a> {
     if !iocb.is_sync() {
@@ -132,7 +215,7 @@ pub(super) fn run<'a, M: BlockMapper>(
             },
             in_flight,
             bytes: count,
-            may_queue: true,
+            may_queue,
         });
     }
     let bio = bio.submit();

@@ -43,6 +43,7 @@ pub(crate) struct DioStats {
     pub(crate) aio_inline: Atomic<u64>,
     pub(crate) rounds: Atomic<u64>,
     pub(crate) one_bio: Atomic<u64>,
+    pub(crate) multi_bio: Atomic<u64>,
     pub(crate) nowait: Atomic<u64>,
     pub(crate) nowait_again: Atomic<u64>,
     pub(crate) write_through: Atomic<u64>,
@@ -74,6 +75,7 @@ impl DioStats {
             aio_inline: Atomic::new(0),
             rounds: Atomic::new(0),
             one_bio: Atomic::new(0),
+            multi_bio: Atomic::new(0),
             nowait: Atomic::new(0),
             nowait_again: Atomic::new(0),
             write_through: Atomic::new(0),
@@ -108,7 +110,7 @@ impl DioStats {
     }
 
     /// `name value` lines, one per counter, in a fixed order.
-    fn rows(&self) -> [(&'static str, u64); 25] {
+    fn rows(&self) -> [(&'static str, u64); 26] {
         let g = |c: &Atomic<u64>| c.load(Relaxed);
         [
             ("reads", g(&self.reads)),
@@ -130,6 +132,7 @@ impl DioStats {
             ("aio_completed_inline", g(&self.aio_inline)),
             ("rounds", g(&self.rounds)),
             ("one_bio_requests", g(&self.one_bio)),
+            ("multi_bio_requests", g(&self.multi_bio)),
             ("nowait_requests", g(&self.nowait)),
             ("nowait_again", g(&self.nowait_again)),
             ("written_through", g(&self.write_through)),

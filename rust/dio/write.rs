@@ -47,8 +47,8 @@ pub(super) fn direct_write<'a, M: BlockMapper>(
     }
 }
 
-/// Checks and submits; a write on the one-bio path is also waited for
-/// here.
+/// Checks and submits; a synchronous write on the direct path is also
+/// waited for here.
 fn submit<'a, M: BlockMapper>(
     c: &Call<'a, '_, M>,
     iocb: &Kiocb<'a>,
@@ -64,23 +64,21 @@ fn submit<'a, M: BlockMapper>(
     }
     let blk = rounds::block_for(c, iter, pos)?;
     let extending = pos.saturating_add(count as i64) > c.inode.size();
-    let mut begun = None;
-    if !extending {
-        let in_flight = c.inode.dio_begin();
-        if let Some(bio) = simple::prepare(c, iocb, iter, pos, count, blk, Dir::Write)? {
-            return Ok(simple::run(
-                c,
-                iocb,
-                bio,
-                in_flight,
-                count,
-                Dir::Write,
-                || (),
-            ));
-        }
-        // Turned down: the general path goes on under the same count.
-        begun = Some(in_flight);
+    let in_flight = c.inode.dio_begin();
+    if let Some(bios) = simple::prepare(c, iocb, iter, pos, count, blk, Dir::Write)? {
+        return Ok(simple::run(
+            c,
+            iocb,
+            bios,
+            in_flight,
+            count,
+            Dir::Write,
+            !extending,
+            || (),
+        ));
     }
+    // Turned down: the general path goes on under the same count.
+    let begun = Some(in_flight);
     let s = rounds::start(c, iocb, iter, pos, count, blk, Dir::Write, begun)?;
     Ok(Started::Queued(Submitted {
         may_queue: !extending && s.bytes == count,

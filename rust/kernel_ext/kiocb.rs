@@ -104,8 +104,9 @@ impl<'a> Kiocb<'a> {
     /// Whether the caller waits for the result (no `ki_complete`: not AIO
     /// or io_uring).
     pub(crate) fn is_sync(&self) -> bool {
-        // SAFETY: the kiocb is live (type invariant).
-        unsafe { sys::rext2_is_sync_kiocb(self.raw.as_ptr()) }
+        // SAFETY: the kiocb is live (type invariant); `ki_complete` is set
+        // when it is made and not changed (`is_sync_kiocb`).
+        unsafe { (*self.raw.as_ptr()).ki_complete.is_none() }
     }
 
     /// Whether a write must be on stable storage before it completes
@@ -138,8 +139,9 @@ impl<'a> Kiocb<'a> {
     /// issue, `RWF_NOWAIT`): it fails with `-EAGAIN` where it would wait
     /// for a lock, a metadata read or a device tag.
     pub(crate) fn is_nowait(&self) -> bool {
-        // SAFETY: the kiocb is live (type invariant).
-        unsafe { sys::rext2_kiocb_is_nowait(self.raw.as_ptr()) }
+        // SAFETY: the kiocb is live (type invariant), and during the call
+        // its flags change only in the submitting task (this one).
+        unsafe { (*self.raw.as_ptr()).ki_flags & sys::REXT2_IOCB_NOWAIT != 0 }
     }
 
     /// Writes back and waits on the page cache over the `count` bytes at
@@ -303,9 +305,12 @@ impl Drop for AsyncIocb {
 ///
 /// # Invariants
 ///
-/// `raw` is a live iov_iter, exclusively ours for `'a`.
+/// `raw` is a live iov_iter, exclusively ours for `'a`, that held
+/// `start` bytes when this was made: it has been advanced by at most
+/// `start - count()` bytes since, so reverting that many stays inside it.
 pub(crate) struct IovIter<'a> {
     raw: *mut sys::iov_iter,
+    start: usize,
     _p: PhantomData<&'a mut sys::iov_iter>,
 }
 
@@ -314,8 +319,12 @@ impl IovIter<'_> {
     ///
     /// `raw` must satisfy the type invariants for `'a`.
     pub(super) unsafe fn from_raw(raw: *mut sys::iov_iter) -> Self {
+        // SAFETY: live iterator (the caller's promise); `count` is its
+        // field for every kind of iterator (`iov_iter_count`).
+        let start = unsafe { (*raw).__bindgen_anon_1.__bindgen_anon_1.as_ref().count };
         Self {
             raw,
+            start,
             _p: PhantomData,
         }
     }
@@ -326,8 +335,21 @@ impl IovIter<'_> {
 
     /// Bytes left in the iterator.
     pub(crate) fn count(&self) -> usize {
-        // SAFETY: live iterator (type invariant).
-        unsafe { sys::rext2_iov_iter_count(self.raw) }
+        // SAFETY: live iterator, ours (type invariant); `count` is its
+        // field for every kind of iterator (`iov_iter_count`).
+        unsafe { (*self.raw).__bindgen_anon_1.__bindgen_anon_1.as_ref().count }
+    }
+
+    /// Puts `bytes` taken from the iterator back (`iov_iter_revert`), for
+    /// them to be taken again; at most what was taken since this wrapper
+    /// was made.
+    pub(crate) fn revert(&mut self, bytes: usize) {
+        let bytes = bytes.min(self.start.saturating_sub(self.count()));
+        if bytes > 0 {
+            // SAFETY: live iterator, advanced by at least `bytes` since it
+            // held `start` (type invariant).
+            unsafe { sys::rext2_iov_iter_revert(self.raw, bytes) };
+        }
     }
 
     /// Whether this is a write (data flows from the iterator).

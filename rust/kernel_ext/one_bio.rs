@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! One bio for a whole direct I/O, with the user's pages pinned straight
-//! into it (`bio_iov_iter_get_pages`), as block/fops.c's simple and async
-//! paths do: no request object, no page batch, no second pin per page.
+//! A bio built straight over the user's pages (`bio_iov_iter_get_pages`),
+//! as block/fops.c's simple and async paths and iomap build theirs: no
+//! request object, no page batch, no second pin per page. A synchronous
+//! request may be several such bios, one per run of blocks; an
+//! asynchronous one is one.
 //!
 //! Synchronous: [`OneBio::submit`], then [`InFlightBio::wait`]. The
 //! submitter sleeps (an I/O wait) until the bio's completion clears its
@@ -31,16 +33,60 @@ use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, Ordering};
 use kernel::prelude::*;
 use kernel::types::Opaque;
 
+/// The bio set of the direct path (`rext2_one_bio_set_init`): each bio
+/// has room in front of it for the completion [`Record`] of an
+/// asynchronous request. One per module, made before any filesystem can
+/// use the engine, dropped after the last one has.
+pub(crate) struct OneBioSet {
+    _private: (),
+}
+
+impl OneBioSet {
+    /// Sets the bio set up.
+    pub(crate) fn new() -> Result<Self> {
+        // The front pad ends where the bio starts, at a multiple of 8
+        // bytes from the slab object, whose alignment is at least 8.
+        const { assert!(core::mem::align_of::<Record>() <= 8) };
+        let pad = core::mem::size_of::<Record>().next_multiple_of(8) as u32;
+        // SAFETY: module initialisation, once, before any bio of the set
+        // can be asked for (`rext2_bio_alloc_for_iter` refuses until then).
+        kernel::error::to_result(unsafe { sys::rext2_one_bio_set_init(pad) })?;
+        Ok(Self { _private: () })
+    }
+}
+
+impl Drop for OneBioSet {
+    fn drop(&mut self) {
+        // SAFETY: module exit: every filesystem using the engine is gone,
+        // and with it every bio of the set (each is put before the request
+        // that owns it ends).
+        unsafe { sys::rext2_one_bio_set_exit() };
+    }
+}
+
+/// The most runs of blocks one [`OneBio`] is placed on.
+pub(crate) const MAX_RUNS: usize = 8;
+
 /// An unsubmitted bio holding pins on all the pages of a request.
 ///
 /// # Invariants
 ///
-/// `bio` is a bio of ours from `rext2_bio_alloc_for_iter`, not submitted,
+/// `bio` is a bio of ours from `rext2_bio_alloc_for_iter` (so of the
+/// [`OneBioSet`], with its front pad), not submitted,
 /// whose pages (if any) were added by `bio_iov_iter_get_pages` from a
 /// user-backed iterator, each with one pin that the bio owns. `inode` and
 /// `sb` are the file's, live for the `direct_IO` call that made this.
 pub(crate) struct OneBio {
     bio: NonNull<sys::bio>,
+    /// The bytes added from the iterator.
+    bytes: usize,
+    /// Where the bio goes on disk: `sectors[i]`, `run_bytes[i]` for each of
+    /// the first `runs` runs ([`OneBio::place`]).
+    sectors: [u64; MAX_RUNS],
+    run_bytes: [u32; MAX_RUNS],
+    runs: usize,
+    /// The bytes placed so far.
+    placed: usize,
     /// A read into user memory: the pages are dirtied.
     dirty: bool,
     write: bool,
@@ -49,20 +95,22 @@ pub(crate) struct OneBio {
 }
 
 impl OneBio {
-    /// A bio at sector `sector` of `bdev` carrying all of `iter`, pinned,
-    /// for a direct I/O on `inode`, or `None` with `iter` as it was:
-    /// kernel memory (the general path handles it), more than one bio
-    /// holds, a fault, or a piece not a multiple of `len_mask + 1` bytes.
+    /// A bio for `bdev` carrying the first `max` bytes of `iter` (fewer if
+    /// the bio fills up first: see [`OneBio::bytes`]), pinned, for a direct
+    /// I/O on `inode`, or `None` with `iter` as it was: kernel memory (the
+    /// general path handles it), a fault before anything was pinned, or a
+    /// total not a multiple of `len_mask + 1` bytes. It is placed on disk
+    /// with [`OneBio::place`] before it is submitted.
     pub(crate) fn with_pages(
         iocb: &Kiocb<'_>,
         inode: &VfsInode,
         bdev: &BlockDevice,
         iter: &mut IovIter<'_>,
-        sector: u64,
+        max: usize,
         dir: Dir,
         len_mask: u32,
     ) -> Option<Self> {
-        if !iter.will_pin() {
+        if !iter.will_pin() || max == 0 {
             return None;
         }
         let count = iter.count();
@@ -74,12 +122,17 @@ impl OneBio {
                 bdev.as_ptr(),
                 iocb.as_ptr(),
                 iter.as_ptr(),
-                sector,
+                max,
                 dir == Dir::Write,
             )
         })?;
-        let this = Self {
+        let mut this = Self {
             bio,
+            bytes: 0,
+            sectors: [0; MAX_RUNS],
+            run_bytes: [0; MAX_RUNS],
+            runs: 0,
+            placed: 0,
             dirty: dir == Dir::Read,
             write: dir == Dir::Write,
             inode: inode.as_ptr(),
@@ -88,17 +141,47 @@ impl OneBio {
         // SAFETY: an unsubmitted bio of ours and a live user-backed
         // iterator; the pins taken belong to the bio (type invariant), and
         // Drop releases them if it is not submitted.
-        let got = unsafe { sys::rext2_bio_add_iter(bio.as_ptr(), iter.as_ptr(), len_mask) };
-        if got == count as isize {
+        let got = unsafe { sys::rext2_bio_add_iter(bio.as_ptr(), iter.as_ptr(), max, len_mask) };
+        if let Ok(got @ 1..) = usize::try_from(got) {
+            this.bytes = got;
             return Some(this);
         }
         // Give back whatever was taken (the bio's pins go with `this`).
-        let taken = count - iter.count();
-        if taken > 0 {
-            // SAFETY: `taken` bytes were just taken from `iter`.
-            unsafe { sys::rext2_iov_iter_revert(iter.as_ptr(), taken) };
-        }
+        iter.revert(count - iter.count());
         None
+    }
+
+    /// The bytes the bio carries.
+    pub(crate) fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    /// Places the next `bytes` bytes of the bio (after those placed
+    /// already) at `sector`: a run of blocks. `false`, and nothing placed,
+    /// if that is no whole number of sectors, goes past the bio's end, or
+    /// the bio has [`MAX_RUNS`] runs already. A bio submitted before all of
+    /// it is placed fails with an I/O error without reaching the device.
+    pub(crate) fn place(&mut self, sector: u64, bytes: usize) -> bool {
+        let (Some(s), Some(b), Ok(len)) = (
+            self.sectors.get_mut(self.runs),
+            self.run_bytes.get_mut(self.runs),
+            u32::try_from(bytes),
+        ) else {
+            return false;
+        };
+        if len == 0 || len % 512 != 0 || bytes > self.bytes - self.placed {
+            return false;
+        }
+        *s = sector;
+        *b = len;
+        self.runs += 1;
+        self.placed += bytes;
+        true
+    }
+
+    /// How many runs the bio is placed on.
+    pub(crate) fn runs(&self) -> usize {
+        self.runs
     }
 
     /// Makes the write durable when it completes (`REQ_FUA`).
@@ -112,10 +195,19 @@ impl OneBio {
     /// [`InFlightBio::wait`].
     pub(crate) fn submit(self) -> InFlightBio {
         let this = core::mem::ManuallyDrop::new(self);
-        // SAFETY: our unsubmitted bio (type invariant); its completion
-        // only clears `bi_private` and wakes this task, and the bio stays
-        // allocated until `InFlightBio` puts it.
-        unsafe { sys::rext2_bio_submit_waited(this.bio.as_ptr()) };
+        // SAFETY: our unsubmitted bio (type invariant), with its runs (the
+        // first `runs` entries of the arrays, which the call only reads;
+        // runs that do not add up to the bio fail it with an I/O error);
+        // its completion only clears `bi_private` and wakes this task, and
+        // the bio stays allocated until `InFlightBio` puts it.
+        unsafe {
+            sys::rext2_bio_submit_waited(
+                this.bio.as_ptr(),
+                this.sectors.as_ptr(),
+                this.run_bytes.as_ptr(),
+                this.runs as u32,
+            )
+        };
         InFlightBio {
             bio: this.bio,
             dirty: this.dirty,
@@ -125,9 +217,10 @@ impl OneBio {
     /// Submits the bio for an asynchronous request: the bio's completion
     /// runs `pending` (in task context if `defer`, if a read's pages must
     /// be dirtied again, or if a write's file has pages in the page cache).
-    /// If the bio is done before this lets go, or no completion record
-    /// or workqueue can be had (then this waits), `pending` comes back with
-    /// the result, for the caller to report synchronously. A kiocb that
+    /// If the bio is done before this lets go, or no workqueue can be had
+    /// (then this waits), `pending` comes back with the result, for the
+    /// caller to report synchronously. The completion record lives in the
+    /// bio's front pad: no allocation. A kiocb that
     /// asks for polled completion (`IOCB_HIPRI`) has its bio polled (see
     /// `rext2_bio_set_polled`); `Ok` says whether it was.
     pub(crate) fn queue(
@@ -140,50 +233,50 @@ impl OneBio {
         if unsafe { sys::rext2_sb_dio_wq(self.sb) } != 0 {
             return Err((pending, self.submit().wait()));
         }
-        // The completion goes in only once the record exists: a failed
-        // allocation must not drop it (that would complete the kiocb).
         let iocb = pending.iocb.as_ptr();
-        let rec = KBox::new(
-            Record {
-                polled: core::ptr::null_mut(),
+        let this = core::mem::ManuallyDrop::new(self);
+        let bio = this.bio.as_ptr();
+        // SAFETY: our unsubmitted bio, the only one of the request (it is
+        // polled only if it goes to the device whole, as one run), and the
+        // request's live kiocb, which the bio's completion unnames
+        // (`Record::polled`) before anything can complete the kiocb.
+        let polled = this.runs == 1 && unsafe { sys::rext2_bio_set_polled(bio, iocb) };
+        // SAFETY: the bio is of the direct path's bio set (type
+        // invariant), whose front pad has room for a `Record`, aligned
+        // (`OneBioSet::new`); nothing else uses that room, and the record
+        // lives there until `finish_record` puts the bio.
+        let rec: *mut Record = unsafe { sys::rext2_one_bio_front(bio) }.cast();
+        // SAFETY: as above: the room is ours, uninitialised.
+        unsafe {
+            rec.write(Record {
+                polled: if polled { iocb } else { core::ptr::null_mut() },
                 refs: AtomicU32::new(2),
                 error: AtomicI32::new(0),
                 kept: AtomicBool::new(false),
-                pending: UnsafeCell::new(None),
+                pending: UnsafeCell::new(Some(pending)),
                 work: Opaque::uninit(),
-                bio: self.bio.as_ptr(),
-                inode: self.inode,
-                sb: self.sb,
-                write: self.write,
-                dirty: self.dirty,
+                bio,
+                inode: this.inode,
+                sb: this.sb,
+                write: this.write,
+                dirty: this.dirty,
                 defer,
-            },
-            GFP_KERNEL,
-        );
-        let mut rec = match rec {
-            Ok(rec) => rec,
-            Err(_) => return Err((pending, self.submit().wait())),
+            })
         };
-        *rec.pending.get_mut() = Some(pending);
-        let this = core::mem::ManuallyDrop::new(self);
-        let bio = this.bio.as_ptr();
-        // SAFETY: our unsubmitted bio, the only one of the request, and
-        // the request's live kiocb, which the bio's completion unnames
-        // (`Record::polled`) before anything can complete the kiocb.
-        let polled = unsafe { sys::rext2_bio_set_polled(bio, iocb) };
-        if polled {
-            rec.polled = iocb;
-        }
-        let rec = KBox::into_raw(rec);
         // SAFETY: our unsubmitted bio; dirtying its pages may sleep, and
         // this is the submitting task. Its completion gets the record,
-        // which stays allocated while the bio's count is held (`Record`).
+        // which stays in place while the bio's count is held (`Record`).
         unsafe {
             if this.dirty {
                 sys::rext2_bio_set_pages_dirty(bio);
             }
             sys::rext2_bio_set_end_io(bio, Some(record_end_io), rec.cast());
-            sys::submit_bio(bio);
+            sys::rext2_bio_submit_runs(
+                bio,
+                this.sectors.as_ptr(),
+                this.run_bytes.as_ptr(),
+                this.runs as u32,
+            );
         }
         // SAFETY: the submitter's count keeps the record allocated until
         // this decrement; `AcqRel` orders the bio's writes (error, kept)
@@ -245,16 +338,17 @@ impl Drop for InFlightBio {
     }
 }
 
-/// The completion record of a queued one-bio request.
+/// The completion record of a queued request of the direct path.
 ///
 /// # Invariants
 ///
-/// Allocated by [`OneBio::queue`] and freed by [`finish_record`] once
-/// `refs` has gone from 2 (the submitter, the bio) to 0; each party
-/// decrements once. `pending` is the submitter's until its decrement, then
-/// the last party's. `bio` is the request's bio: in flight until its
-/// completion, which either releases and puts it or, if a read's pages
-/// must be dirtied again, sets `kept` and leaves it to the last party.
+/// Written by [`OneBio::queue`] into the front pad of its bio, `bio`, and
+/// ended by [`finish_record`], which puts the bio (and so frees the
+/// record's room), once `refs` has gone from 2 (the submitter, the bio)
+/// to 0; each party decrements once. `pending` is the submitter's until
+/// its decrement, then the last party's. The bio is in flight until its
+/// completion, which releases its pages or, if a read's pages must be
+/// dirtied again, sets `kept` and leaves them to the last party.
 struct Record {
     /// The kiocb whose `private` names the bio for polling (null if it
     /// is not polled): live until the bio's completion, which clears it
@@ -275,27 +369,32 @@ struct Record {
     defer: bool,
 }
 
-/// Frees the record and releases a kept bio; the pending completion and
-/// the bio's result.
+/// Ends the record: releases the pages of a kept bio, takes the pending
+/// completion and the bio's result out, and puts the bio, which frees the
+/// record's room.
 ///
 /// # Safety
 ///
-/// Both counts of the record are gone (it is the caller's alone). In task
-/// context if `task`; otherwise no bio is kept.
+/// Both counts of the record are gone (it is the caller's alone), and its
+/// bio has completed. In task context if `task`; otherwise no bio is kept.
 unsafe fn finish_record(rec: *mut Record, task: bool) -> (Option<Pending>, Result) {
-    // SAFETY: the record is the caller's alone (the contract).
-    let rec = unsafe { KBox::from_raw(rec) };
-    if task && rec.kept.load(Ordering::Relaxed) {
-        // SAFETY: a completed bio left to us; task context, so its pages
-        // can be dirtied.
-        unsafe { sys::rext2_bio_release(rec.bio, true) };
+    // SAFETY: the record is the caller's alone (the contract), initialised
+    // by `OneBio::queue`; it is read out once, and its room not used again.
+    let mut r = unsafe { rec.read() };
+    if task && r.kept.load(Ordering::Relaxed) {
+        // SAFETY: a completed bio whose pages were left to us; task
+        // context, so they can be dirtied.
+        unsafe { sys::rext2_bio_release_pages(r.bio, true) };
     }
-    let result = match rec.error.load(Ordering::Relaxed) {
+    let result = match r.error.load(Ordering::Relaxed) {
         0 => Ok(()),
         e => Err(Error::from_errno(e)),
     };
-    let mut rec = rec;
-    (rec.pending.get_mut().take(), result)
+    let pending = r.pending.get_mut().take();
+    // SAFETY: the bio has completed and its pages are released; this is
+    // the last use of it and of the record's room in its front pad.
+    unsafe { sys::rext2_bio_put(r.bio) };
+    (pending, result)
 }
 
 /// The bio's completion (any context), with `bi_private` set by
@@ -305,7 +404,7 @@ unsafe fn finish_record(rec: *mut Record, task: bool) -> (Option<Pending>, Resul
 ///
 /// `bio` is the record's bio, complete, and this is its one completion.
 unsafe extern "C" fn record_end_io(bio: *mut sys::bio) {
-    // SAFETY: `bi_private` is the record, kept allocated by the bio's
+    // SAFETY: `bi_private` is the record, kept in place by the bio's
     // count until the decrement below.
     let rec = unsafe { sys::rext2_bio_private(bio) }.cast::<Record>();
     // SAFETY: as above.
@@ -324,7 +423,7 @@ unsafe extern "C" fn record_end_io(bio: *mut sys::bio) {
         if r.dirty && !sys::rext2_bio_pages_dirty(bio) {
             r.kept.store(true, Ordering::Relaxed);
         } else {
-            sys::rext2_bio_release(bio, false);
+            sys::rext2_bio_release_pages(bio, false);
         }
     }
     if r.refs.fetch_sub(1, Ordering::AcqRel) != 1 {

@@ -228,11 +228,6 @@ void rext2_set_delayed_call(struct delayed_call *call, void (*fn)(void *), void 
 	set_delayed_call(call, fn, arg);
 }
 
-size_t rext2_iov_iter_count(const struct iov_iter *i)
-{
-	return iov_iter_count(i);
-}
-
 bool rext2_iov_iter_is_source(const struct iov_iter *i)
 {
 	return iov_iter_rw(i) == WRITE;
@@ -241,11 +236,6 @@ bool rext2_iov_iter_is_source(const struct iov_iter *i)
 bool rext2_iov_iter_will_pin(const struct iov_iter *i)
 {
 	return iov_iter_extract_will_pin(i);
-}
-
-bool rext2_is_sync_kiocb(struct kiocb *iocb)
-{
-	return is_sync_kiocb(iocb);
 }
 
 struct inode *rext2_kiocb_inode(const struct kiocb *iocb)
@@ -389,37 +379,98 @@ void rext2_bio_release(struct bio *bio, bool mark_dirty)
 }
 
 /*
- * The one-bio path (block/fops.c's simple path): a bio with room for the
- * pages of all of @iter, which bio_iov_iter_get_pages() then pins straight
- * into it; the submitter sleeps until the bio's completion clears
- * bi_private.
+ * The bios of the direct path come from a bio set of their own, as
+ * block/fops.c's do: room in front of each bio for the completion record
+ * of an asynchronous request (so it needs no allocation of its own), and
+ * a per-CPU cache of bios, which bio_alloc_bioset() uses for bios with
+ * inline vectors (up to 4 pages).
+ */
+static struct bio_set rext2_one_bio_set;
+static unsigned int rext2_one_bio_pad;
+static bool rext2_one_bio_ready;
+
+int rext2_one_bio_set_init(unsigned int front_pad)
+{
+	int err = bioset_init(&rext2_one_bio_set, BIO_POOL_SIZE, front_pad,
+			      BIOSET_NEED_BVECS | BIOSET_PERCPU_CACHE);
+
+	if (err)
+		return err;
+	rext2_one_bio_pad = front_pad;
+	rext2_one_bio_ready = true;
+	return 0;
+}
+
+void rext2_one_bio_set_exit(void)
+{
+	rext2_one_bio_ready = false;
+	bioset_exit(&rext2_one_bio_set);
+}
+
+/* The room in front of a bio of the set: front_pad bytes, aligned as the bio. */
+void *rext2_one_bio_front(struct bio *bio)
+{
+	return (char *)bio - rext2_one_bio_pad;
+}
+
+/*
+ * The direct path (block/fops.c's simple path): a bio with room for the
+ * pages of the first @max bytes of @iter, which bio_iov_iter_get_pages()
+ * then pins straight into it; rext2_bio_submit_runs() places it on disk.
+ * A synchronous submitter sleeps until the bio's completion clears
+ * bi_private. NULL if the bio set is not there.
  */
 struct bio *rext2_bio_alloc_for_iter(struct block_device *bdev, struct kiocb *iocb,
-				     struct iov_iter *iter, sector_t sector, bool write)
+				     struct iov_iter *iter, size_t max, bool write)
 {
-	return rext2_bio_alloc_dio(bdev, iocb, iov_iter_npages(iter, BIO_MAX_VECS),
-				   sector, write, false);
+	/* One more page for a piece that does not start on a page boundary. */
+	size_t pages = min_t(size_t, DIV_ROUND_UP(max, PAGE_SIZE) + 1, BIO_MAX_VECS);
+	blk_opf_t opf = write ? REQ_OP_WRITE | REQ_SYNC | REQ_IDLE : REQ_OP_READ;
+	struct bio *bio;
+
+	if (!rext2_one_bio_ready)
+		return NULL;
+	if (iocb->ki_flags & IOCB_NOWAIT)
+		opf |= REQ_NOWAIT;
+	bio = bio_alloc_bioset(bdev, iov_iter_npages(iter, pages), opf, GFP_KERNEL,
+			       &rext2_one_bio_set);
+	if (bio)
+		bio->bi_write_hint = file_inode(iocb->ki_filp)->i_write_hint;
+	return bio;
+}
+
+/* Unpins the bio's pages, dirtying them first (task context only). */
+void rext2_bio_release_pages(struct bio *bio, bool mark_dirty)
+{
+	bio_release_pages(bio, mark_dirty);
+}
+
+void rext2_bio_put(struct bio *bio)
+{
+	bio_put(bio);
 }
 
 /*
  * bio_iov_iter_get_pages() for a user-backed iterator (it is not
- * exported): pins pages of @iter into the bio's vectors until the bio is
- * full or @iter is used up. Returns the bytes added (the bio owns their
- * pins: bio_release_pages() drops them), or the error if none were. The
- * caller has checked the alignment; a length that is not a multiple of
- * @len_mask + 1 is not trimmed here but reported as added, and the caller
- * refuses anything short of what it asked for.
+ * exported), up to @max bytes: pins pages of @iter into the bio's vectors
+ * until @max bytes are in, the bio is full or @iter is used up. Returns
+ * the bytes added (the bio owns their pins: bio_release_pages() drops
+ * them), or the error if none were. The caller has checked the alignment;
+ * a total that is not a multiple of @len_mask + 1 is refused (-EINVAL),
+ * its pins left to the bio, and the caller gives the bytes back to @iter.
  */
-ssize_t rext2_bio_add_iter(struct bio *bio, struct iov_iter *iter, unsigned int len_mask)
+ssize_t rext2_bio_add_iter(struct bio *bio, struct iov_iter *iter, size_t max,
+			   unsigned int len_mask)
 {
 	unsigned int mem_mask = bdev_dma_alignment(bio->bi_bdev);
+	size_t limit = min_t(size_t, max, BIO_MAX_SIZE);
 
 	if (!user_backed_iter(iter))
 		return -EINVAL;
 	bio_set_flag(bio, BIO_PAGE_PINNED);
 	do {
 		ssize_t ret = iov_iter_extract_bvecs(iter, bio->bi_io_vec,
-						     BIO_MAX_SIZE - bio->bi_iter.bi_size,
+						     limit - bio->bi_iter.bi_size,
 						     &bio->bi_vcnt, bio->bi_max_vecs,
 						     mem_mask, 0);
 
@@ -429,7 +480,8 @@ ssize_t rext2_bio_add_iter(struct bio *bio, struct iov_iter *iter, unsigned int 
 			break;
 		}
 		bio->bi_iter.bi_size += ret;
-	} while (iov_iter_count(iter) && bio->bi_vcnt < bio->bi_max_vecs);
+	} while (bio->bi_iter.bi_size < limit && iov_iter_count(iter) &&
+		 bio->bi_vcnt < bio->bi_max_vecs);
 	if (bio->bi_iter.bi_size & len_mask)
 		return -EINVAL;
 	return bio->bi_iter.bi_size;
@@ -438,6 +490,55 @@ ssize_t rext2_bio_add_iter(struct bio *bio, struct iov_iter *iter, unsigned int 
 void rext2_iov_iter_revert(struct iov_iter *iter, size_t bytes)
 {
 	iov_iter_revert(iter, bytes);
+}
+
+/*
+ * Submits a bio built over a request's pages as the @n runs of blocks it
+ * covers: run i is @bytes[i] bytes at sector @sectors[i] (in order, adding
+ * up to the bio's size). Every run but the last is split off the front
+ * (bio_split) and chained to the bio, so the bio's own completion comes
+ * after theirs and carries the first error; the bio keeps the pins of all
+ * its pages. Runs that do not add up (a bug of the caller) fail the bio
+ * with an I/O error instead of reaching the device.
+ */
+void rext2_bio_submit_runs(struct bio *bio, const u64 *sectors, const u32 *bytes,
+			   unsigned int n)
+{
+	struct blk_plug plug;
+	u64 total = 0;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		if (!bytes[i] || bytes[i] & (SECTOR_SIZE - 1))
+			break;
+		total += bytes[i];
+	}
+	if (!n || i < n || total != bio->bi_iter.bi_size) {
+		bio->bi_status = BLK_STS_IOERR;
+		bio_endio(bio);
+		return;
+	}
+	if (n > 1)
+		blk_start_plug(&plug);
+	for (i = 0; i + 1 < n; i++) {
+		struct bio *front = bio_split(bio, bytes[i] >> SECTOR_SHIFT, GFP_NOIO,
+					      &fs_bio_set);
+
+		if (IS_ERR(front)) {
+			/* Completes once the runs already submitted have. */
+			bio->bi_status = BLK_STS_RESOURCE;
+			bio_endio(bio);
+			goto out;
+		}
+		front->bi_iter.bi_sector = sectors[i];
+		bio_chain(front, bio);
+		submit_bio(front);
+	}
+	bio->bi_iter.bi_sector = sectors[n - 1];
+	submit_bio(bio);
+out:
+	if (n > 1)
+		blk_finish_plug(&plug);
 }
 
 static void rext2_bio_end_io_waited(struct bio *bio)
@@ -449,11 +550,12 @@ static void rext2_bio_end_io_waited(struct bio *bio)
 	blk_wake_io_task(waiter);
 }
 
-void rext2_bio_submit_waited(struct bio *bio)
+void rext2_bio_submit_waited(struct bio *bio, const u64 *sectors, const u32 *bytes,
+			     unsigned int n)
 {
 	bio->bi_private = current;
 	bio->bi_end_io = rext2_bio_end_io_waited;
-	submit_bio(bio);
+	rext2_bio_submit_runs(bio, sectors, bytes, n);
 }
 
 int rext2_bio_wait(struct bio *bio, bool mark_dirty)

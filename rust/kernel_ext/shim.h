@@ -70,10 +70,8 @@ struct iov_iter;
 struct page;
 struct bio;
 struct blk_plug;
-size_t rext2_iov_iter_count(const struct iov_iter *i);
 bool rext2_iov_iter_is_source(const struct iov_iter *i);
 bool rext2_iov_iter_will_pin(const struct iov_iter *i);
-bool rext2_is_sync_kiocb(struct kiocb *iocb);
 struct inode *rext2_kiocb_inode(const struct kiocb *iocb);
 void rext2_inode_dio_begin(struct inode *inode);
 void rext2_inode_dio_end(struct inode *inode);
@@ -92,11 +90,20 @@ bool rext2_bio_add_page_pinned(struct bio *bio, struct page *page, unsigned int 
 void rext2_bio_set_pages_dirty(struct bio *bio);
 bool rext2_bio_pages_dirty(struct bio *bio);
 void rext2_bio_release(struct bio *bio, bool mark_dirty);
+int rext2_one_bio_set_init(unsigned int front_pad);
+void rext2_one_bio_set_exit(void);
+void *rext2_one_bio_front(struct bio *bio);
+void rext2_bio_release_pages(struct bio *bio, bool mark_dirty);
+void rext2_bio_put(struct bio *bio);
 struct bio *rext2_bio_alloc_for_iter(struct block_device *bdev, struct kiocb *iocb,
-				     struct iov_iter *iter, sector_t sector, bool write);
-ssize_t rext2_bio_add_iter(struct bio *bio, struct iov_iter *iter, unsigned int len_mask);
+				     struct iov_iter *iter, size_t max, bool write);
+void rext2_bio_submit_runs(struct bio *bio, const u64 *sectors, const u32 *bytes,
+			   unsigned int n);
+ssize_t rext2_bio_add_iter(struct bio *bio, struct iov_iter *iter, size_t max,
+			   unsigned int len_mask);
 void rext2_iov_iter_revert(struct iov_iter *iter, size_t bytes);
-void rext2_bio_submit_waited(struct bio *bio);
+void rext2_bio_submit_waited(struct bio *bio, const u64 *sectors, const u32 *bytes,
+			     unsigned int n);
 int rext2_bio_wait(struct bio *bio, bool mark_dirty);
 struct bio *rext2_bio_next(struct bio *bio);
 void rext2_bio_set_next(struct bio *bio, struct bio *next);

@@ -8,6 +8,7 @@
 //! filesystem-private data and never touches it.
 
 use super::sys;
+use kernel::sync::atomic::{Acquire, Atomic};
 use kernel::types::Opaque;
 
 /// A live VFS inode, of whatever filesystem.
@@ -51,8 +52,14 @@ impl VfsInode {
 
     /// `i_size`.
     pub(crate) fn size(&self) -> i64 {
+        // SAFETY: a live inode's `i_size` is aligned; on 64-bit kernels
+        // `i_size_read` is this load, with acquire ordering against
+        // `i_size_write`'s release.
+        #[cfg(target_pointer_width = "64")]
+        return unsafe { Atomic::from_ptr(&raw mut (*self.as_ptr()).i_size) }.load(Acquire);
         // SAFETY: `i_size_read` is the synchronised way to read `i_size`.
-        unsafe { sys::rext2_i_size_read(self.as_ptr()) }
+        #[cfg(not(target_pointer_width = "64"))]
+        return unsafe { sys::rext2_i_size_read(self.as_ptr()) };
     }
 
     /// log2 of the filesystem block size.

@@ -42,21 +42,22 @@ def check(path, off, length, want_bytes, **want):
 
 f4 = os.path.join(mnt, "r4096/indirect/1k-dind-1m")
 # Blocks 12..75: one run inside the single-indirect array.
-check(f4, 48 << 10, 256 << 10, 256 << 10, bios_submitted=1, boundary_flushes=0, one_bio_requests=1)
+check(f4, 48 << 10, 256 << 10, 256 << 10, bios_submitted=1, boundary_flushes=0, one_bio_requests=1, multi_bio_requests=0)
 # Blocks 12..255 (976 KiB, 244 pages): still one run, one round, one bio.
 check(f4, 48 << 10, 976 << 10, 976 << 10, bios_submitted=1, boundary_flushes=0, one_bio_requests=1)
-# Blocks 0..15: the direct run ends the array (boundary), then block 12.
-check(f4, 0, 64 << 10, 64 << 10, bios_submitted=2, boundary_flushes=1, one_bio_requests=0)
+# Blocks 0..15: the direct run ends the array (boundary), then block 12:
+# two runs, two bios on the direct path.
+check(f4, 0, 64 << 10, 64 << 10, bios_submitted=2, boundary_flushes=1, one_bio_requests=0, multi_bio_requests=1)
 # Blocks 0..7: inside the direct blocks, no boundary.
 check(f4, 0, 32 << 10, 32 << 10, bios_submitted=1, boundary_flushes=0, one_bio_requests=1)
 # 1 KiB blocks: a 14-block file read with a 16 KiB request: boundary at
 # logical block 12, then EOF stops the request at 14 KiB.
 f1 = os.path.join(mnt, "r1024/indirect/1k-ind")
 size = os.stat(f1).st_size
-check(f1, 0, 16 << 10, size, bios_submitted=2, boundary_flushes=1, one_bio_requests=0)
+check(f1, 0, 16 << 10, size, bios_submitted=2, boundary_flushes=1, one_bio_requests=0, multi_bio_requests=0)
 # A hole: four zero-filled blocks and no bio.
 h = os.path.join(mnt, "r4096/sparse/all-hole")
-check(h, 0, 16 << 10, 16 << 10, bios_submitted=0, hole_blocks_zeroed=4, one_bio_requests=0)
+check(h, 0, 16 << 10, 16 << 10, bios_submitted=0, hole_blocks_zeroed=4, one_bio_requests=0, multi_bio_requests=0)
 if any(buf[:16 << 10]):
     print("hole read returned non-zero bytes"); bad += 1
 print(open(stats).read().strip().replace("\n", ", "))
