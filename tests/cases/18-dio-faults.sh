@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # Fault injection into direct I/O (tests/lib/diofault.py): with the
 # kernel's fail-nth interface, every allocation and bio submission that a
-# sync read, a sync overwrite, an extending write, an AIO read and an AIO
-# overwrite pass through fails in turn (failslab and fail_page_alloc for
+# sync read, a sync overwrite, a block-aligned extending write, one that
+# ends inside a block, an AIO read and an AIO overwrite pass through fails
+# in turn (failslab and fail_page_alloc for
 # sleeping allocations, fail_make_request on the device), on a 1 KiB-block
 # image whose test file is fragmented. Each faulted request fails cleanly
 # or succeeds with the right data, sizes change only by what a write
