@@ -56,11 +56,21 @@ fn give_back<T>(bio: OneBio, iter: &mut IovIter<'_>) -> Option<T> {
     None
 }
 
+/// Turns a request down, giving back its bio if it has one yet.
+fn turn_down<T>(bio: Option<OneBio>, iter: &mut IovIter<'_>) -> Option<T> {
+    if let Some(bio) = bio {
+        give_back::<()>(bio, iter);
+    }
+    None
+}
+
 /// Pins `count` bytes at `pos` (the whole of `iter`) into one bio and
 /// places it on the blocks they map to, or `None` if the request is not
 /// for this path (then nothing is left pinned and `iter` is as it was). A
 /// mapping error is returned as the general path would return it: the
 /// mappings asked for are the ones it would ask for, in the same order.
+/// A request that may allocate is pinned before it is mapped; any other
+/// is mapped first.
 pub(super) fn prepare<M: BlockMapper>(
     c: &Call<'_, '_, M>,
     iocb: &Kiocb<'_>,
@@ -89,23 +99,36 @@ pub(super) fn prepare<M: BlockMapper>(
         return Ok(None);
     }
     let len_mask = (1u32 << blk.bits) - 1;
-    let Some(mut bio) = OneBio::with_pages(iocb, c.inode, c.bdev, iter, count, dir, len_mask)
-    else {
-        return Ok(None);
+    let pin = |iter: &mut IovIter<'_>| {
+        let bio = OneBio::with_pages(iocb, c.inode, c.bdev, iter, count, dir, len_mask)?;
+        if bio.bytes() < count {
+            // More than one bio holds.
+            return give_back(bio, iter);
+        }
+        Some(bio)
     };
-    if bio.bytes() < count {
-        // More than one bio holds.
-        return Ok(give_back(bio, iter));
+    // A write that may allocate pins its pages first, so that it allocates
+    // only under pages it holds (fs/direct-io.c's order); anything else
+    // maps first, so that a request turned down (a hole, too many runs)
+    // has pinned and allocated nothing.
+    let mut pinned = None;
+    if creates(last) {
+        let Some(bio) = pin(iter) else {
+            return Ok(None);
+        };
+        pinned = Some(bio);
     }
     let nowait = iocb.is_nowait();
     let dev = dev_blocks(c);
+    let mut runs = [(0u64, 0usize); MAX_RUNS];
+    let mut n = 0;
     let mut fresh = false;
     let mut boundaries = 0;
     let mut lblk = pos >> bits;
     let mut at = pos;
     while at < end {
-        if bio.runs() == MAX_RUNS || (nowait && bio.runs() == 1) {
-            return Ok(give_back(bio, iter));
+        if n == MAX_RUNS || (nowait && n == 1) {
+            return Ok(turn_down(pinned, iter));
         }
         let blocks = last - lblk + 1;
         let found = if nowait {
@@ -120,9 +143,9 @@ pub(super) fn prepare<M: BlockMapper>(
                 new,
                 boundary,
             }) => (pblk, len, new, boundary),
-            Ok(Found::Hole) => return Ok(give_back(bio, iter)),
+            Ok(Found::Hole) => return Ok(turn_down(pinned, iter)),
             Err(e) => {
-                give_back::<()>(bio, iter);
+                turn_down::<()>(pinned, iter);
                 return Err(e);
             }
         };
@@ -133,8 +156,9 @@ pub(super) fn prepare<M: BlockMapper>(
         }
         let run_end = ((lblk + len) << bits).min(end);
         let sector = (pblk << (bits - 9)) + ((at & block_mask) >> 9);
-        if !bio.place(sector, (run_end - at) as usize) {
-            return Ok(give_back(bio, iter));
+        if let Some(r) = runs.get_mut(n) {
+            *r = (sector, (run_end - at) as usize);
+            n += 1;
         }
         if boundary {
             // The run ends at the end of its pointer array: the general
@@ -144,6 +168,18 @@ pub(super) fn prepare<M: BlockMapper>(
         }
         at = run_end;
         lblk += len;
+    }
+    let mut bio = match pinned {
+        Some(bio) => bio,
+        None => match pin(iter) {
+            Some(bio) => bio,
+            None => return Ok(None),
+        },
+    };
+    for &(sector, bytes) in runs.iter().take(n) {
+        if !bio.place(sector, bytes) {
+            return Ok(give_back(bio, iter));
+        }
     }
     if dir == Dir::Write {
         account_write(count);

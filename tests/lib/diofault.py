@@ -159,6 +159,7 @@ def main():
            ("aio-read", aio_op(aio.CMD_PREAD), False, direct),
            ("aio-overwrite", aio_op(aio.CMD_PWRITE), True, direct)]
     for name, op, writes, must in ops:
+        before = counters(cpath)
         results = {}
         bad = None
         n = 1
@@ -176,6 +177,9 @@ def main():
         summary = f"({n - 1} fault points, results {dict(sorted(results.items()))})"
         if n > MAX_N:
             bad = bad or f"still injecting after {MAX_N} fault points"
+        after = counters(cpath)
+        d = {k: after[k] - before[k] for k in ("rounds", "one_bio_requests", "multi_bio_requests")}
+        print(f"  {name}: counters {d}", flush=True)
         missing = must - set(results)
         if bad is None and missing:
             bad = f"no fault gave {' or '.join(sorted(missing))}"
