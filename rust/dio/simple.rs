@@ -3,9 +3,11 @@
 //! The direct path: a request built as one bio straight over the user's
 //! pages, split where the blocks under it stop being contiguous (block/
 //! fops.c's simple and async paths, iomap's loop over extents), instead of
-//! a page batch walked page by page. The pages are pinned first, then the
-//! blocks mapped, run by run, as fs/direct-io.c does (so a write allocates
-//! only under pages it holds), and each run becomes one piece of the bio
+//! a page batch walked page by page. A write that may allocate has its
+//! pages pinned before its blocks are mapped, as fs/direct-io.c does (so
+//! it allocates only under pages it holds); any other request is mapped
+//! first (so one turned down has pinned nothing). Mapping goes run by run,
+//! and each run becomes one piece of the bio
 //! (`bio_split`, chained): the same I/O fs/direct-io.c does with such a
 //! request, one bio per run (a run ends where the disk stops being
 //! contiguous or at a boundary, where it submits), with no hole to zero and
@@ -94,7 +96,8 @@ pub(super) fn prepare<M: BlockMapper>(
     let creates = |lblk: u64| {
         dir == Dir::Write && (!c.flags.skip_holes || i_size == 0 || lblk > (i_size - 1) >> bits)
     };
-    if creates(last) && (pos | end) & block_mask != 0 {
+    let may_create = creates(last);
+    if may_create && (pos | end) & block_mask != 0 {
         // New blocks would need zeroing around the data.
         return Ok(None);
     }
@@ -112,7 +115,7 @@ pub(super) fn prepare<M: BlockMapper>(
     // maps first, so that a request turned down (a hole, too many runs)
     // has pinned and allocated nothing.
     let mut pinned = None;
-    if creates(last) {
+    if may_create {
         let Some(bio) = pin(iter) else {
             return Ok(None);
         };

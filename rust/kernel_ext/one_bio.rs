@@ -2,9 +2,10 @@
 
 //! A bio built straight over the user's pages (`bio_iov_iter_get_pages`),
 //! as block/fops.c's simple and async paths and iomap build theirs: no
-//! request object, no page batch, no second pin per page. A synchronous
-//! request may be several such bios, one per run of blocks; an
-//! asynchronous one is one.
+//! request object, no page batch, no second pin per page. The bio is
+//! placed on up to [`MAX_RUNS`] runs of blocks ([`OneBio::place`]) and
+//! split at their ends when it is submitted; it completes once, after all
+//! its pieces.
 //!
 //! Synchronous: [`OneBio::submit`], then [`InFlightBio::wait`]. The
 //! submitter sleeps (an I/O wait) until the bio's completion clears its
@@ -12,7 +13,7 @@
 //! task context.
 //!
 //! Asynchronous: [`OneBio::queue`]. A small completion record, counted
-//! twice (the submitter and the bio), goes with the bio; whichever of the
+//! twice (the submitter and the bio), goes in the bio's front pad; whichever of the
 //! two lets go last completes the request: the bio, in its completion (or
 //! on the superblock's direct-I/O workqueue if the request needs task
 //! context), or the submitter, which then reports the result itself, as
@@ -278,8 +279,8 @@ impl OneBio {
                 this.runs as u32,
             );
         }
-        // SAFETY: the submitter's count keeps the record allocated until
-        // this decrement; `AcqRel` orders the bio's writes (error, kept)
+        // SAFETY: the submitter's count keeps the record (and its bio) in
+        // place until this decrement; `AcqRel` orders the bio's writes (error, kept)
         // before whoever completes.
         if unsafe { &*rec }.refs.fetch_sub(1, Ordering::AcqRel) != 1 {
             return Ok(polled);
@@ -449,7 +450,7 @@ unsafe extern "C" fn record_end_io(bio: *mut sys::bio) {
     }
 }
 
-/// The final completion of a queued one-bio request on the superblock's
+/// The final completion of a queued direct-path request on the superblock's
 /// direct-I/O workqueue (task context).
 ///
 /// # Safety

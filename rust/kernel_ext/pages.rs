@@ -213,10 +213,9 @@ impl PageBatch {
         if bytes == 0 || bytes >= held {
             return;
         }
-        // SAFETY: `iter` is live and ours, and `bytes` is less than what
-        // `fill` advanced it by since the last `clear` (`held`), so the
-        // revert stays inside what this batch took from it.
-        unsafe { sys::rext2_iov_iter_revert(iter.as_ptr(), bytes) };
+        // Less than what `fill` advanced `iter` by since the last `clear`
+        // (`held`): the revert stays inside what this batch took from it.
+        iter.revert(bytes);
     }
 
     /// The batch's pieces, in order: (page, offset, length), each within
