@@ -5,10 +5,12 @@
 //! of pointers), the last run of consecutive blocks found in it.
 //!
 //! A run never crosses the end of its leaf array (the next block's pointer
-//! lives in another array), so a run is identified by the leaf it lies in,
-//! and the slot of a leaf is its ordinal modulo [`SLOTS`]. A 64 MiB file
-//! laid out contiguously at 4 KiB blocks is 17 leaves, 17 runs: once they
-//! are cached, a lookup anywhere in the file reads no indirect block.
+//! lives in another array), so a run is identified by the leaf it lies in.
+//! The direct pointers have a slot of their own; an indirect leaf's slot is
+//! its ordinal among the indirect leaves modulo [`SLOTS`]. A 64 MiB file
+//! laid out contiguously at 4 KiB blocks is the direct pointers and 16
+//! indirect leaves, 17 runs: once they are cached, a lookup anywhere in
+//! the file reads no indirect block.
 //!
 //! The cache knows nothing of locking: its owner keeps it coherent (rext2
 //! empties it whenever the block map may change, and fills it only from
@@ -16,7 +18,8 @@
 
 use super::inode::NDIR_BLOCKS;
 
-/// How many runs an inode keeps.
+/// How many runs of indirect leaves an inode keeps (the direct pointers'
+/// run is kept besides).
 pub(crate) const SLOTS: usize = 16;
 
 /// One cached run: file blocks `start..start + len` are disk blocks
@@ -47,20 +50,20 @@ pub(crate) struct CachedRun {
 /// The runs of one inode.
 #[derive(Clone, Copy, Default, Debug)]
 pub(crate) struct RunCache {
-    slots: [Run; SLOTS],
+    slots: [Run; SLOTS + 1],
 }
 
 /// The slot of the leaf array that holds logical block `lblk`'s pointer,
-/// with `1 << ptr_bits` pointers per indirect block.
+/// with `1 << ptr_bits` pointers per indirect block: the last slot for the
+/// direct pointers.
 fn slot(lblk: u64, ptr_bits: u32) -> usize {
     let ndir = NDIR_BLOCKS as u64;
+    if lblk < ndir {
+        return SLOTS;
+    }
     // Past the direct pointers, every leaf array covers an aligned span of
     // `1 << ptr_bits` blocks counted from block 12, at any depth.
-    let leaf = if lblk < ndir {
-        0
-    } else {
-        ((lblk - ndir) >> ptr_bits) + 1
-    };
+    let leaf = (lblk - ndir) >> ptr_bits;
     (leaf % SLOTS as u64) as usize
 }
 
@@ -73,7 +76,7 @@ impl RunCache {
                 pblk: 0,
                 len: 0,
                 to_leaf_end: false,
-            }; SLOTS],
+            }; SLOTS + 1],
         }
     }
 
