@@ -11,8 +11,10 @@ and exec_postrun of the row, divided by the row's I/Os. That counts the
 work done for an I/O wherever it runs (the submitting task, interrupts,
 softirqs, kworkers, io_uring workers), which fio's own usr/sys (the fio
 process's rusage) would miss. Then the ratios: rext2 to the best C peer
-(ext2, jfs) per row, rext2 to the raw device, jfs-rdio to jfs, and the
-4-job over the 1-job random-read IOPS per column.
+(ext2, jfs) per row, rext2 to the raw device, jfs-rdio to jfs (with the
+range of the same ratios taken within each round, which shows how far the
+host's noise moves them), and the 4-job over the 1-job random-read IOPS
+per column.
 
 Writes WORK/summary.md (printed too), WORK/summary.rst and
 WORK/bench-ratios.svg (rext2 / best C peer per RAM-disk row, and
@@ -124,6 +126,7 @@ def load(work):
             cells, p = load_cells(path)
             problems += p
             for row, cell in cells.items():
+                cell["round"] = int(m.group(1))
                 res.setdefault(dev, {}).setdefault(row, {}).setdefault(m.group(2), []).append(cell)
     return res, problems
 
@@ -143,6 +146,28 @@ def fmt(v, digits=None):
 
 def ratio(a, b):
     return a / b if a and b else None
+
+
+def round_ratios(cells, num, dens):
+    """Per round in which all of them ran: column num's IOPS over the best
+    of columns dens' IOPS in the same round. The columns of a round run
+    one after the other, so a host that slows down for a while moves a
+    round's columns together; the spread of these ratios is how far the
+    ratio of the medians can be trusted."""
+    by_round = {}
+    for col in [num] + dens:
+        for c in cells.get(col, []):
+            by_round.setdefault(c["round"], {})[col] = c["iops"]
+    out = []
+    for iops in by_round.values():
+        best = max((iops[d] for d in dens if d in iops), default=None)
+        if num in iops and best:
+            out.append(iops[num] / best)
+    return out
+
+
+def spread(vals):
+    return f"{min(vals):.2f}-{max(vals):.2f}" if vals else "n/a"
 
 
 class Table:
@@ -176,8 +201,10 @@ def device_tables(dev, rows, nrounds):
     label = DEVICES[dev]
     t_iops = Table(f"{label}: IOPS, median (min-max) over {nrounds} rounds",
                    ["row"] + cols)
-    t_ratio = Table(f"{label}: ratios of the medians (above 1: the first is faster)",
-                    ["row", "rext2 / best C peer", "rext2 / raw", "jfs-rdio / jfs"])
+    t_ratio = Table(f"{label}: ratios of the medians (above 1: the first is faster); "
+                    "per round: min-max of the same ratio taken within each round",
+                    ["row", "rext2 / best C peer", "rext2 / raw", "jfs-rdio / jfs",
+                     "rext2 / best C peer, per round", "jfs-rdio / jfs, per round"])
     t_lat = Table(f"{label}: completion latency p50 / p99, µs (medians over the rounds)",
                   ["row"] + cols)
     t_cpu = Table(f"{label}: CPU time per I/O, µs (guest busy time / I/Os, median)",
@@ -206,7 +233,9 @@ def device_tables(dev, rows, nrounds):
         r_rdio = ratio(m.get((row, "jfs-rdio")), m.get((row, "jfs")))
         t_ratio.add([ROW_LABELS.get(row, row),
                      f"{fmt(r_best, 2)} ({best[1]})" if r_best else "n/a",
-                     fmt(r_raw, 2), fmt(r_rdio, 2)])
+                     fmt(r_raw, 2), fmt(r_rdio, 2),
+                     spread(round_ratios(rows[row], "rext2", PEERS)),
+                     spread(round_ratios(rows[row], "jfs-rdio", ["jfs"]))])
         chart.append((ROW_LABELS.get(row, row), r_best, best[1], r_rdio))
     scaling = []
     for col in cols:
