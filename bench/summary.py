@@ -160,9 +160,9 @@ def round_ratios(cells, num, dens):
             by_round.setdefault(c["round"], {})[col] = c["iops"]
     out = []
     for iops in by_round.values():
-        best = max((iops[d] for d in dens if d in iops), default=None)
-        if num in iops and best:
-            out.append(iops[num] / best)
+        r = ratio(iops.get(num), max((iops[d] for d in dens if d in iops), default=None))
+        if r:
+            out.append(r)
     return out
 
 
