@@ -13,14 +13,14 @@
 //! task context.
 //!
 //! Asynchronous: [`OneBio::queue`]. A small completion record, counted
-//! twice (the submitter and the bio), goes in the bio's front pad; whichever of the
-//! two lets go last completes the request: the bio, in its completion (or
-//! on the superblock's direct-I/O workqueue if the request needs task
-//! context), or the submitter, which then reports the result itself, as
-//! with [`super::request::Request::queue`]. A read's pages are dirtied
-//! before the bio is submitted and checked at completion, as
-//! fs/direct-io.c does; pages cleaned in between are dirtied again on the
-//! workqueue.
+//! twice (the submitter and the bio), goes in the bio's front pad;
+//! whichever of the two lets go last completes the request: the bio, in
+//! its completion (or on the superblock's direct-I/O workqueue if the
+//! request needs task context), or the submitter, which then reports the
+//! result itself, as with [`super::request::Request::queue`]. A read's
+//! pages are dirtied before the bio is submitted and checked at
+//! completion, as fs/direct-io.c does; pages cleaned in between are
+//! dirtied again on the workqueue.
 
 use super::bio::Dir;
 use super::block_device::BlockDevice;
@@ -280,8 +280,8 @@ impl OneBio {
             );
         }
         // SAFETY: the submitter's count keeps the record (and its bio) in
-        // place until this decrement; `AcqRel` orders the bio's writes (error, kept)
-        // before whoever completes.
+        // place until this decrement; `AcqRel` orders the bio's writes
+        // (error, kept) before whoever completes.
         if unsafe { &*rec }.refs.fetch_sub(1, Ordering::AcqRel) != 1 {
             return Ok(polled);
         }
